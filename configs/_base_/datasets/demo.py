@@ -1,0 +1,12 @@
+# The embedded synthetic demo data (tools/data/generate_demo_data.py writes
+# it). Small loaders for a 2-core CPU.
+_base_ = './skeleton_16f_1p.py'
+ann_file = 'data/demo/finetec_demo.pkl'
+num_classes = 24
+train_dataloader = dict(
+    batch_size=32, num_workers=1,
+    dataset=dict(ann_file=ann_file, split='train'))
+val_dataloader = dict(
+    num_workers=1, dataset=dict(ann_file=ann_file, split='val'))
+test_dataloader = dict(
+    num_workers=1, dataset=dict(ann_file=ann_file, split='val'))

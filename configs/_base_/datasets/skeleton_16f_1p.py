@@ -1,0 +1,56 @@
+# Generic 2D-skeleton loaders: COCO-17, one person, 16-frame uniform clips
+# (the paper's Gym protocol). Children set `ann_file`, split names and
+# `num_classes`. `CorruptionProtocol` marks where the config's `corruption`
+# (SkeletonCorrupt + optional GapFill) is inserted, after clip sampling.
+dataset_type = 'PoseDataset'
+clip_len = 16
+decode_tail = [
+    dict(type='GenSkeFeat', dataset='coco', feats=['j']),
+    dict(type='FormatGCNInput', num_person=1),
+    dict(type='PackActionInputs')
+]
+train_pipeline = [
+    dict(type='PreNormalize2D'),
+    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='PoseDecode'),
+    dict(type='CorruptionProtocol'),
+] + decode_tail
+val_pipeline = [
+    dict(type='PreNormalize2D'),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='CorruptionProtocol', test_mode=True),
+] + decode_tail
+test_pipeline = [
+    dict(type='PreNormalize2D'),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='CorruptionProtocol', test_mode=True),
+] + decode_tail
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, ann_file=None, split='train',
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, ann_file=None, split='val',
+                 pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, ann_file=None, split='val',
+                 pipeline=test_pipeline, test_mode=True))
+
+val_evaluator = [dict(type='AccMetric')]
+test_evaluator = val_evaluator

@@ -1,0 +1,34 @@
+# Runtime shared by every config. `FineTecRunner` resolves the top-level
+# `corruption` and `num_classes` keys and adapts distributed training to hosts
+# without CUDA (see finetec_mm/engine/runner.py).
+default_scope = 'mmaction'
+custom_imports = dict(imports=['finetec_mm'], allow_failed_imports=False)
+runner_type = 'FineTecRunner'
+
+default_hooks = dict(
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=3,
+        save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    sync_buffers=dict(type='SyncBuffersHook'))
+# Checkpoints load with torch's weights_only=True (finetec_mm/engine).
+custom_hooks = [dict(type='SafeCheckpointHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+
+log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
+log_level = 'INFO'
+load_from = None
+resume = False
+
+# Clean data unless a corruption piece says otherwise.
+corruption = dict(level=None)

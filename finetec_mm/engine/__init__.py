@@ -1,0 +1,9 @@
+from .protocol import resolve_protocol
+from .runner import FineTecRunner
+from .safe_checkpoint import (CheckpointError, SafeCheckpointHook,
+                              load_checkpoint_file)
+
+__all__ = [
+    'resolve_protocol', 'FineTecRunner', 'CheckpointError',
+    'SafeCheckpointHook', 'load_checkpoint_file'
+]

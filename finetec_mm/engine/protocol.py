@@ -1,0 +1,80 @@
+"""Resolve the experiment protocol of a config into concrete components.
+
+Configs are composed from orthogonal ``_base_`` pieces (dataset × model ×
+corruption × schedule). Two facts cross those pieces, and mmengine forbids two
+bases from defining the same key, so they are stated once at the top level and
+resolved here, when the runner is built:
+
+* ``corruption = dict(level=..., fill=..., **SkeletonCorrupt kwargs)``: every
+  ``dict(type='CorruptionProtocol', test_mode=...)`` slot in a dataset pipeline
+  is replaced by ``SkeletonCorrupt(...)`` and, if ``fill`` is set, by a
+  ``GapFill(method=fill)`` after it. With ``level=None`` and no ``ratio`` the
+  slot is removed (clean data).
+* ``num_classes``: fills every ``num_classes=None`` inside ``model``.
+
+Unresolved slots fail loudly (see
+:class:`finetec_mm.datasets.transforms.CorruptionProtocol`), so a config can
+never silently run without its corruption.
+"""
+import copy
+
+SLOT = 'CorruptionProtocol'
+
+
+def corruption_transforms(corruption: dict, test_mode: bool) -> list:
+    """Transforms that implement ``corruption`` for one pipeline."""
+    corruption = dict(corruption or {})
+    fill = corruption.pop('fill', None)
+    if corruption.get('level') is None and not corruption.get('ratio'):
+        return []
+    transforms = [dict(type='SkeletonCorrupt', test_mode=test_mode,
+                       **corruption)]
+    if fill is not None:
+        transforms.append(dict(type='GapFill', method=fill))
+    return transforms
+
+
+def _innermost_datasets(dataset_cfg):
+    """Yield the dataset configs that own a pipeline (unwrapping wrappers)."""
+    if dataset_cfg is None:
+        return
+    if 'pipeline' in dataset_cfg:
+        yield dataset_cfg
+    if 'dataset' in dataset_cfg:
+        yield from _innermost_datasets(dataset_cfg['dataset'])
+    for child in dataset_cfg.get('datasets', []):
+        yield from _innermost_datasets(child)
+
+
+def _fill_num_classes(node, num_classes):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'num_classes' and value is None:
+                node[key] = num_classes
+            else:
+                _fill_num_classes(value, num_classes)
+    elif isinstance(node, list):
+        for value in node:
+            _fill_num_classes(value, num_classes)
+
+
+def resolve_protocol(cfg) -> None:
+    """Resolve ``cfg`` in place (idempotent)."""
+    corruption = cfg.get('corruption', None)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader_cfg = cfg.get(loader, None)
+        if not loader_cfg:
+            continue
+        for dataset in _innermost_datasets(loader_cfg.get('dataset')):
+            pipeline = []
+            for step in dataset['pipeline']:
+                if step.get('type') != SLOT:
+                    pipeline.append(step)
+                    continue
+                test_mode = step.get('test_mode', False)
+                pipeline.extend(
+                    copy.deepcopy(corruption_transforms(corruption,
+                                                        test_mode)))
+            dataset['pipeline'] = pipeline
+    if cfg.get('num_classes', None) is not None and 'model' in cfg:
+        _fill_num_classes(cfg.model, cfg.num_classes)

@@ -1,0 +1,71 @@
+"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
+
+The checkpoint is read with torch's ``weights_only=True`` (see
+``finetec_mm/engine/safe_checkpoint.py``): no code pickled inside it runs.
+"""
+import argparse
+import os
+import os.path as osp
+
+import _bootstrap  # noqa: F401  (source checkout on sys.path)
+import finetec_mm  # noqa: F401  (registers components, applies compat)
+from mmengine.config import Config, DictAction
+
+from mmaction.registry import RUNNERS
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test an action recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir', help='where to write the evaluation logs')
+    parser.add_argument(
+        '--dump', type=str,
+        help='write every prediction (scores, labels) to this .pkl file')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. corruption.level=moderate')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command line to the config."""
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint file {args.checkpoint!r} does not exist')
+    cfg.load_from = args.checkpoint
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must end with .pkl, got {args.dump!r}')
+        evaluator = cfg.test_evaluator
+        evaluator = list(evaluator) if isinstance(evaluator, (list, tuple)) \
+            else [evaluator]
+        evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
+        cfg.test_evaluator = evaluator
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
