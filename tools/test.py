@@ -64,7 +64,11 @@ def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if runner.rank == 0:
+        print('\nTest metrics (' + osp.basename(args.checkpoint) + '):')
+        for name, value in metrics.items():
+            print(f'  {name:<12} {value:.4f}')
 
 
 if __name__ == '__main__':

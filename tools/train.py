@@ -51,7 +51,10 @@ def parse_args():
 
 
 def merge_args(cfg, args):
-    """Apply the command line to the config."""
+    """Apply the command line to the config (``--cfg-options`` first, so
+    the dedicated flags win)."""
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.launcher = args.launcher
@@ -80,8 +83,6 @@ def merge_args(cfg, args):
         cfg.randomness = dict(
             seed=args.seed, diff_rank_seed=args.diff_rank_seed,
             deterministic=args.deterministic)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     return cfg
 
 

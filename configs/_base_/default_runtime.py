@@ -30,5 +30,3 @@ log_level = 'INFO'
 load_from = None
 resume = False
 
-# Clean data unless a corruption piece says otherwise.
-corruption = dict(level=None)

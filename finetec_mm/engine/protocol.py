@@ -9,7 +9,8 @@ resolved here, when the runner is built:
   ``dict(type='CorruptionProtocol', test_mode=...)`` slot in a dataset pipeline
   is replaced by ``SkeletonCorrupt(...)`` and, if ``fill`` is set, by a
   ``GapFill(method=fill)`` after it. With ``level=None`` and no ``ratio`` the
-  slot is removed (clean data).
+  slot is removed (clean data); so is it when the config has no
+  ``corruption`` key.
 * ``num_classes``: fills every ``num_classes=None`` inside ``model``.
 
 Unresolved slots fail loudly (see

@@ -12,7 +12,8 @@ code. Instead:
   :mod:`finetec_mm.compat`) reads files with ``weights_only=True`` and restores
   the tagged objects (:func:`decode`). Files with pickled code are refused with
   a message that says what to do; truncated or foreign files get a clear error.
-* Release checkpoints written by ``tools/publish_checkpoint.py`` carry the
+* Every saved checkpoint carries a content digest that the loader checks;
+  release checkpoints written by ``tools/publish_checkpoint.py`` carry the
   first 8 hex digits of their SHA-256 in the file name; the loader verifies it.
 """
 import hashlib
@@ -30,6 +31,7 @@ from mmengine.logging import HistoryBuffer
 from mmaction.registry import HOOKS
 
 TAG = '__finetec__'
+DIGEST_KEY = '__finetec_digest__'
 _PLAIN = (str, bytes, int, float, bool, type(None), torch.Tensor, torch.dtype,
           torch.Size, torch.device)
 _HASHED_NAME = re.compile(r'-([0-9a-f]{8})\.pth$')
@@ -109,6 +111,11 @@ def load_checkpoint_file(filename, map_location=None, trust_pickle=False):
     path = osp.expanduser(str(filename))
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint file {path!r} does not exist')
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(
+            f'checkpoint {path!r} is not a PyTorch checkpoint (no zip archive '
+            'inside: truncated, another format, or written by torch < 1.6). '
+            'Copy it again or re-create it.')
     named = _HASHED_NAME.search(osp.basename(path))
     if named and not sha256_of(path).startswith(named.group(1)):
         raise CheckpointError(
@@ -119,39 +126,71 @@ def load_checkpoint_file(filename, map_location=None, trust_pickle=False):
         checkpoint = torch.load(
             path, map_location=map_location, weights_only=not trust_pickle)
     except pickle.UnpicklingError as err:
-        if 'Weights only load failed' not in str(err):
-            raise _unreadable(path, err) from None
-        first_line = str(err).strip().splitlines()[-1][:200]
         raise CheckpointError(
             f'checkpoint {path!r} was refused: it contains pickled Python '
-            f'objects other than weights ({first_line}). Unpickling them '
-            'could run arbitrary code, so it is never done here. If you trust '
-            'where the file comes from (e.g. a plain mmengine checkpoint), '
-            'convert it once with `python tools/publish_checkpoint.py '
-            f'{path} OUT.pth --trust-pickle`.') from None
+            f'objects other than weights ({_pickle_reason(err)}). Unpickling '
+            'them could run arbitrary code, so it is never done here. If you '
+            'trust where the file comes from (e.g. a plain mmengine '
+            'checkpoint), convert it once with `python '
+            f'tools/publish_checkpoint.py {path} OUT.pth --trust-pickle`.'
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError,
             OSError) as err:
-        raise _unreadable(path, err) from None
+        raise CheckpointError(
+            f'checkpoint {path!r} is not a readable PyTorch checkpoint '
+            f'(truncated or corrupt: {str(err)[:160]}). Copy it again or '
+            're-create it.') from None
     if not isinstance(checkpoint, dict):
         raise CheckpointError(
             f'checkpoint {path!r} holds a {type(checkpoint).__name__}, not a '
             'dict of weights: it is not a model checkpoint.')
+    expected = checkpoint.pop(DIGEST_KEY, None)
+    if expected is not None and expected != content_digest(checkpoint):
+        raise CheckpointError(
+            f'checkpoint {path!r}: its content does not match the digest '
+            'written when it was saved, so it was modified or damaged after '
+            'saving. Use another copy or re-create it.')
     return decode(checkpoint)
 
 
-def _unreadable(path, err):
-    return CheckpointError(
-        f'checkpoint {path!r} is not a readable PyTorch checkpoint '
-        f'(truncated, corrupt or another format: {str(err)[:200]}). '
-        'Copy it again or re-create it.')
+def _pickle_reason(err):
+    lines = [ln for ln in str(err).splitlines()
+             if 'GLOBAL' in ln or 'Unsupported' in ln]
+    return lines[0].strip() if lines else 'unsupported pickle content'
+
+
+def content_digest(checkpoint) -> str:
+    """SHA-256 over every tensor's bytes and every other value's repr, in a
+    fixed key order: changes whenever any stored value changes."""
+    digest = hashlib.sha256()
+
+    def visit(obj):
+        if isinstance(obj, torch.Tensor):
+            flat = obj.detach().cpu().contiguous().reshape(-1)
+            digest.update(f'T{obj.dtype}{tuple(obj.shape)}'.encode())
+            digest.update(flat.view(torch.uint8).numpy().tobytes())
+        elif isinstance(obj, dict):
+            for key in sorted(obj, key=str):
+                digest.update(f'K{key!r}'.encode())
+                visit(obj[key])
+        elif isinstance(obj, (list, tuple)):
+            digest.update(f'L{len(obj)}'.encode())
+            for value in obj:
+                visit(value)
+        else:
+            digest.update(f'V{obj!r}'.encode())
+
+    visit(checkpoint)
+    return digest.hexdigest()
 
 
 @HOOKS.register_module()
 class SafeCheckpointHook(Hook):
     """Makes every saved checkpoint loadable with ``weights_only=True``.
 
-    Runs last among ``before_save_checkpoint`` hooks and rewrites the
-    checkpoint dict in place with :func:`encode`.
+    Runs last among ``before_save_checkpoint`` hooks, rewrites the checkpoint
+    dict in place with :func:`encode` and adds its :func:`content_digest`,
+    which the loader verifies (a flipped byte in the weights is detected).
     """
     priority = 'LOWEST'
 
@@ -159,3 +198,4 @@ class SafeCheckpointHook(Hook):
         encoded = encode(checkpoint)
         checkpoint.clear()
         checkpoint.update(encoded)
+        checkpoint[DIGEST_KEY] = content_digest(encoded)

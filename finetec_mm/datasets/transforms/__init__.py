@@ -1,0 +1,12 @@
+from .corruption_protocol import CorruptionProtocol
+from .corruption import (CORRUPTION_LEVELS, SkeletonCorrupt, corruption_masks,
+                         drop_mask, num_dropped, occlusion_mask, sample_rng)
+from .gap_filling import (GAP_FILL_METHODS, GapFill, fill_gaps, gap_sources,
+                          observed_frames)
+
+__all__ = [
+    'CorruptionProtocol',
+    'CORRUPTION_LEVELS', 'SkeletonCorrupt', 'corruption_masks', 'drop_mask',
+    'num_dropped', 'occlusion_mask', 'sample_rng', 'GAP_FILL_METHODS',
+    'GapFill', 'fill_gaps', 'gap_sources', 'observed_frames'
+]

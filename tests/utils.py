@@ -1,0 +1,40 @@
+"""Helpers for end-to-end tests of tools/."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_tool(*args, env=None, timeout=600):
+    """Run ``python tools/...`` (or a shell script) from the repository root
+    and return the completed process (stdout and stderr merged)."""
+    cmd = list(args)
+    if cmd[0].endswith('.py'):
+        cmd = [sys.executable] + cmd
+    full_env = dict(os.environ, PYTHONPATH=ROOT, PYTHON=sys.executable,
+                    OMP_NUM_THREADS='1')
+    full_env.update(env or {})
+    return subprocess.run(
+        cmd, cwd=ROOT, env=full_env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=timeout)
+
+
+def data_options(pkl, **extra):
+    """``--cfg-options`` that point every loader of a demo config at ``pkl``
+    and keep the run small and single-process."""
+    opts = {
+        'train_dataloader.dataset.ann_file': pkl,
+        'val_dataloader.dataset.ann_file': pkl,
+        'test_dataloader.dataset.ann_file': pkl,
+        'train_dataloader.num_workers': 0,
+        'val_dataloader.num_workers': 0,
+        'test_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'val_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+        'default_hooks.logger.interval': 1,
+    }
+    opts.update(extra)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
