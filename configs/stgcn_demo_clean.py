@@ -1,5 +1,2 @@
-# MMAction2 ST-GCN on the synthetic demo data, no corruption.
-_base_ = [
-    '_base_/models/stgcn.py', '_base_/datasets/demo.py',
-    '_base_/schedules/sgd_cosine_demo.py', '_base_/default_runtime.py'
-]
+# Entry point: MMAction2 ST-GCN on the synthetic demo data, clean corruption.
+_base_ = ['baselines/stgcn/stgcn_1xb32-joint-u16-16e_demo-clean.py']

@@ -12,6 +12,16 @@ resolved here, when the runner is built:
   slot is removed (clean data); so is it when the config has no
   ``corruption`` key.
 * ``num_classes``: fills every ``num_classes=None`` inside ``model``.
+* ``skeleton_feats`` (optional, set by model pieces such as ST-GCN++ bone):
+  the ``feats`` of every ``GenSkeFeat`` in the pipelines.
+
+Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
+corrupted test clips. ``frozen=True`` (usually given on the command line with
+the frozen file as ``test_dataloader.dataset.ann_file``) rewrites the val and
+test pipelines to read them instead of re-corrupting: ``UniformSampleFrames``
+becomes ``LoadFrozenClips`` and the ``CorruptionProtocol`` slot becomes
+``ApplyFrozenMask`` (+ ``GapFill(method=corruption.fill)`` if ``fill`` is
+set), which gives bit-identical model inputs. The train pipeline is kept.
 
 Unresolved slots fail loudly (see
 :class:`finetec_mm.datasets.transforms.CorruptionProtocol`), so a config can
@@ -59,9 +69,44 @@ def _fill_num_classes(node, num_classes):
             _fill_num_classes(value, num_classes)
 
 
+def frozen_transforms(corruption: dict) -> list:
+    """Transforms that replace the slot in a pipeline fed by a frozen file."""
+    fill = dict(corruption or {}).get('fill', None)
+    transforms = [dict(type='ApplyFrozenMask')]
+    if fill is not None:
+        transforms.append(dict(type='GapFill', method=fill))
+    return transforms
+
+
+def _freeze_pipeline(pipeline: list, corruption: dict) -> list:
+    """Rewrite one val/test pipeline to read a frozen evaluation set."""
+    types = [step.get('type') for step in pipeline]
+    if 'LoadFrozenClips' in types:
+        return pipeline  # already rewritten
+    if 'UniformSampleFrames' not in types or SLOT not in types:
+        raise ValueError(
+            'frozen=True needs val/test pipelines with UniformSampleFrames '
+            f'and a {SLOT} slot, got {types}')
+    frozen = []
+    for step in pipeline:
+        if step.get('type') == 'UniformSampleFrames':
+            frozen.append(dict(type='LoadFrozenClips'))
+        elif step.get('type') == SLOT:
+            frozen.extend(frozen_transforms(corruption))
+        else:
+            frozen.append(step)
+    return frozen
+
+
 def resolve_protocol(cfg) -> None:
     """Resolve ``cfg`` in place (idempotent)."""
     corruption = cfg.get('corruption', None)
+    if cfg.get('frozen', False):
+        for loader in ('val_dataloader', 'test_dataloader'):
+            loader_cfg = cfg.get(loader, None) or {}
+            for dataset in _innermost_datasets(loader_cfg.get('dataset')):
+                dataset['pipeline'] = _freeze_pipeline(dataset['pipeline'],
+                                                       corruption)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader_cfg = cfg.get(loader, None)
         if not loader_cfg:
@@ -69,6 +114,9 @@ def resolve_protocol(cfg) -> None:
         for dataset in _innermost_datasets(loader_cfg.get('dataset')):
             pipeline = []
             for step in dataset['pipeline']:
+                if step.get('type') == 'GenSkeFeat' and cfg.get(
+                        'skeleton_feats'):
+                    step['feats'] = list(cfg.skeleton_feats)
                 if step.get('type') != SLOT:
                     pipeline.append(step)
                     continue

@@ -1,0 +1,2 @@
+# minor corruption (FineTec protocol), missing frames left zero-filled.
+corruption = dict(level='minor')

@@ -1,0 +1,2 @@
+# moderate corruption (FineTec protocol), missing frames left zero-filled.
+corruption = dict(level='moderate')

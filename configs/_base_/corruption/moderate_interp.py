@@ -1,0 +1,2 @@
+# moderate corruption (FineTec protocol), missing frames linearly interpolated.
+corruption = dict(level='moderate', fill='linear')

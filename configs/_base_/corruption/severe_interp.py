@@ -1,0 +1,2 @@
+# severe corruption (FineTec protocol), missing frames linearly interpolated.
+corruption = dict(level='severe', fill='linear')

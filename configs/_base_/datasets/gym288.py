@@ -1,0 +1,8 @@
+# Gym288-skeleton: gym288_skeleton.pkl, splits train (28,739) / test (9,484),
+# float16 keypoints; the extra kp_w_gt / kp_wo_gt fields are dropped on load.
+_base_ = './skeleton_16f_1p.py'
+ann_file = 'data/gym288/gym288_skeleton.pkl'
+num_classes = 288
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='test'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='test'))

@@ -1,0 +1,9 @@
+# FineGym Gym99 2D skeletons: MMAction2's gym_2d.pkl (HRNet keypoints on
+# ground-truth boxes, COCO-17, one person), splits train / val.
+# See docs/data_preparation.md for where to get it.
+_base_ = './skeleton_16f_1p.py'
+ann_file = 'data/gym/gym_2d.pkl'
+num_classes = 99
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='val'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='val'))

@@ -1,0 +1,8 @@
+# NTU RGB+D 120 2D skeletons (HRNet, COCO-17, up to 2 persons), cross-subject
+# split; MMAction2's ntu120_2d.pkl. 100-frame clips as in the paper.
+_base_ = './skeleton_100f_2p.py'
+ann_file = 'data/skeleton/ntu120_2d.pkl'
+num_classes = 120
+train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))

@@ -1,0 +1,6 @@
+_base_ = [
+    '../../_base_/models/aagcn.py',
+    '../../_base_/datasets/ntu60_xsub.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py'
+]

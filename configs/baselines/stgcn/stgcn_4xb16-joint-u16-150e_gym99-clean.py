@@ -1,0 +1,6 @@
+_base_ = [
+    '../../_base_/models/stgcn.py',
+    '../../_base_/datasets/gym99.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py'
+]

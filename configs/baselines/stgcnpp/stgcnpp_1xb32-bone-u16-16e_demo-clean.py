@@ -1,0 +1,6 @@
+_base_ = [
+    '../../_base_/models/stgcnpp_bone.py',
+    '../../_base_/datasets/demo.py',
+    '../../_base_/schedules/sgd_cosine_demo.py',
+    '../../_base_/default_runtime.py'
+]

@@ -1,0 +1,2 @@
+_base_ = ['./stgcnpp_1xb32-joint-u16-16e_demo-clean.py',
+          '../../_base_/corruption/severe.py']

@@ -1,0 +1,2 @@
+_base_ = ['./stgcnpp_4xb16-bone-u100-150e_ntu60-xsub-clean.py',
+          '../../_base_/corruption/minor.py']

@@ -1,0 +1,6 @@
+_base_ = [
+    '../../_base_/models/stgcnpp.py',
+    '../../_base_/datasets/gym288.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py'
+]
