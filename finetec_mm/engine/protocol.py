@@ -11,7 +11,8 @@ resolved here, when the runner is built:
   ``GapFill(method=fill)`` after it. With ``level=None`` and no ``ratio`` the
   slot is removed (clean data); so is it when the config has no
   ``corruption`` key.
-* ``num_classes``: fills every ``num_classes=None`` inside ``model``.
+* ``num_classes`` and ``num_person`` (from the dataset piece): fill every
+  ``num_classes=None`` / ``num_person=None`` inside ``model``.
 * ``skeleton_feats`` (optional, set by model pieces such as ST-GCN++ bone):
   the ``feats`` of every ``GenSkeFeat`` in the pipelines.
 
@@ -57,16 +58,17 @@ def _innermost_datasets(dataset_cfg):
         yield from _innermost_datasets(child)
 
 
-def _fill_num_classes(node, num_classes):
+def _fill_unset(node, key, value):
+    """Set every ``key: None`` in the nested dicts/lists of ``node``."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'num_classes' and value is None:
-                node[key] = num_classes
+        for name, child in node.items():
+            if name == key and child is None:
+                node[name] = value
             else:
-                _fill_num_classes(value, num_classes)
+                _fill_unset(child, key, value)
     elif isinstance(node, list):
-        for value in node:
-            _fill_num_classes(value, num_classes)
+        for child in node:
+            _fill_unset(child, key, value)
 
 
 def frozen_transforms(corruption: dict) -> list:
@@ -125,5 +127,6 @@ def resolve_protocol(cfg) -> None:
                     copy.deepcopy(corruption_transforms(corruption,
                                                         test_mode)))
             dataset['pipeline'] = pipeline
-    if cfg.get('num_classes', None) is not None and 'model' in cfg:
-        _fill_num_classes(cfg.model, cfg.num_classes)
+    for key in ('num_classes', 'num_person'):
+        if cfg.get(key, None) is not None and 'model' in cfg:
+            _fill_unset(cfg.model, key, cfg[key])

@@ -83,7 +83,8 @@ def test_model_pieces_build_and_run(model_piece):
     init_default_scope('mmaction')
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'models', f'{model_piece}.py'))
-    cfg.model.cls_head.num_classes = 5
+    cfg.num_classes, cfg.num_person = 5, 1
+    resolve_protocol(cfg)
     model = MODELS.build(cfg.model).eval()
     with torch.no_grad():
         features = model(torch.randn(2, 1, 1, 16, 17, 3), mode='tensor')

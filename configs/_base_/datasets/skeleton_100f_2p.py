@@ -2,9 +2,10 @@
 # (the paper's NTU protocol). Same structure as skeleton_16f_1p.py.
 _base_ = './skeleton_16f_1p.py'
 clip_len = 100
+num_person = 2
 decode_tail = [
     dict(type='GenSkeFeat', dataset='coco', feats=['j']),
-    dict(type='FormatGCNInput', num_person=2),
+    dict(type='FormatGCNInput', num_person=num_person),
     dict(type='PackActionInputs')
 ]
 train_pipeline = [

@@ -4,9 +4,10 @@
 # (SkeletonCorrupt + optional GapFill) is inserted, after clip sampling.
 dataset_type = 'PoseDataset'
 clip_len = 16
+num_person = 1
 decode_tail = [
     dict(type='GenSkeFeat', dataset='coco', feats=['j']),
-    dict(type='FormatGCNInput', num_person=1),
+    dict(type='FormatGCNInput', num_person=num_person),
     dict(type='PackActionInputs')
 ]
 train_pipeline = [
