@@ -1,1 +1,2 @@
 from . import transforms  # noqa: F401
+from .pose_dataset import CheckedPoseDataset  # noqa: F401

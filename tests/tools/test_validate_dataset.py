@@ -1,0 +1,65 @@
+"""End-to-end: ``tools/data/validate_dataset.py`` on good and bad files."""
+import os.path as osp
+import pickle
+
+import numpy as np
+
+from ..utils import run_tool
+
+TOOL = 'tools/data/validate_dataset.py'
+
+
+def test_good_file(tiny_demo_pkl):
+    label_map = osp.join(osp.dirname(tiny_demo_pkl), 'label_map.txt')
+    r = run_tool(TOOL, tiny_demo_pkl, '--label-map', label_map)
+    assert r.returncode == 0, r.stdout
+    out = r.stdout
+    assert 'samples: 72   splits: train 48, val 24' in out
+    assert 'classes: 24 labels present' in out
+    assert 'straight jump 0.5 turn: 3' in out  # names from the label map
+    assert 'problems: 0 errors' in out
+    assert 'checked 72/72 samples' in out  # progress on stderr
+    assert out.rstrip().endswith('OK')
+
+
+def test_bad_file(tiny_demo_pkl, tmp_path):
+    with open(tiny_demo_pkl, 'rb') as f:
+        data = pickle.load(f)
+    annos = data['annotations']
+    annos[3]['keypoint'][0, 2, 4, 0] = np.nan
+    annos[5]['label'] = 30
+    annos[7]['keypoint_score'] = annos[7]['keypoint_score'][:, 1:]
+    data['split']['val'].append('ghost_sample')
+    bad = str(tmp_path / 'bad.pkl')
+    with open(bad, 'wb') as f:
+        pickle.dump(data, f)
+
+    r = run_tool(TOOL, bad, '--num-classes', '24')
+    assert r.returncode == 1, r.stdout
+    out = r.stdout
+    assert 'problems: 4 errors' in out
+    name = annos[3]['frame_dir']
+    assert (f"file {bad!r}: sample {name!r}: 1 NaN/inf keypoint coordinates "
+            '(first at person 0, frame 2, joint 4)') in out
+    assert (f"sample {annos[5]['frame_dir']!r}: label 30 out of range "
+            '[0, 24)') in out
+    assert f"sample {annos[7]['frame_dir']!r}: keypoint_score shape" in out
+    assert "sample 'ghost_sample': split 'val' names this sample" in out
+    assert out.rstrip().endswith('FAILED')
+
+    # only the val split: the train faults are not reported
+    r = run_tool(TOOL, bad, '--split', 'val')
+    assert r.returncode == 1
+    assert 'problems: 1 errors' in r.stdout and 'ghost_sample' in r.stdout
+
+
+def test_missing_file_and_unknown_split(tiny_demo_pkl, tmp_path):
+    missing = str(tmp_path / 'missing.pkl')
+    r = run_tool(TOOL, missing)
+    assert r.returncode == 1
+    assert f'{missing!r} does not exist' in r.stdout
+
+    r = run_tool(TOOL, tiny_demo_pkl, '--split', 'xsub_val')
+    assert r.returncode == 1
+    assert "split 'xsub_val' not found; available splits: ['train', 'val']" \
+        in r.stdout
