@@ -4,9 +4,12 @@ _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/demo/finetec_demo.pkl'
 num_classes = 24
 train_dataloader = dict(
-    batch_size=32, num_workers=1,
-    dataset=dict(ann_file=ann_file, split='train'))
+    batch_size=32,
+    num_workers=1,
+    dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
 val_dataloader = dict(
-    num_workers=1, dataset=dict(ann_file=ann_file, split='val'))
+    num_workers=1,
+    dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))
 test_dataloader = dict(
-    num_workers=1, dataset=dict(ann_file=ann_file, split='val'))
+    num_workers=1,
+    dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))

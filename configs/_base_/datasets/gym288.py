@@ -3,6 +3,9 @@
 _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/gym288/gym288_skeleton.pkl'
 num_classes = 288
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='train'))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='test'))
-test_dataloader = dict(dataset=dict(ann_file=ann_file, split='test'))
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='test', num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='test', num_classes=num_classes))

@@ -4,6 +4,9 @@
 _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/gym/gym_2d.pkl'
 num_classes = 99
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='train'))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='val'))
-test_dataloader = dict(dataset=dict(ann_file=ann_file, split='val'))
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))

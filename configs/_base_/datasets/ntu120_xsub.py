@@ -3,6 +3,12 @@
 _base_ = './skeleton_100f_2p.py'
 ann_file = 'data/skeleton/ntu120_2d.pkl'
 num_classes = 120
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_train'))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
-test_dataloader = dict(dataset=dict(ann_file=ann_file, split='xsub_val'))
+train_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xsub_train', num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xsub_val', num_classes=num_classes))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, split='xsub_val', num_classes=num_classes))

@@ -2,7 +2,7 @@
 # (the paper's Gym protocol). Children set `ann_file`, split names and
 # `num_classes`. `CorruptionProtocol` marks where the config's `corruption`
 # (SkeletonCorrupt + optional GapFill) is inserted, after clip sampling.
-dataset_type = 'PoseDataset'
+dataset_type = 'CheckedPoseDataset'
 clip_len = 16
 num_person = 1
 decode_tail = [
