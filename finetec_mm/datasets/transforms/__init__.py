@@ -14,3 +14,4 @@ __all__ = [
     'FROZEN_FIELDS', 'LoadFrozenClips', 'check_frozen_sample',
     'ApplyFrozenMask'
 ]
+from .decomposition_augment import DecompositionAugment  # noqa: F401,E402

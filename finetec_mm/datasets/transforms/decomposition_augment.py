@@ -1,0 +1,169 @@
+# Copyright (c) FineTec authors. All rights reserved.
+"""Skeleton-based spatial decomposition in the data pipeline (DESIGN §1.3)."""
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from mmaction.registry import TRANSFORMS
+from finetec_mm.models.decomposition.spatial_decomposition import (
+    SKELETON_LAYOUTS, decompose, perturb_config, random_generator,
+    region_membership, sample_generator, STRONG_DEFAULT, WEAK_DEFAULT)
+
+
+@TRANSFORMS.register_module()
+class DecompositionAugment(BaseTransform):
+    """Build S_dyna and S_stat from S_base and stack the three streams.
+
+    Place it after clip sampling + ``PoseDecode`` (+ corruption and
+    completion), before ``FormatGCNInput`` (not ``GenSkeFeat``, which only
+    accepts 2 coordinates). Each clip of each person is one sequence of
+    :func:`~finetec_mm.models.decomposition.decompose`; missing (all-zero)
+    joints stay zero in every stream, so the unchanged ``keypoint_score``
+    marks them in all three. ``FormatGCNInput`` then yields
+    (num_clips, M, T, V, 7) = [base xy, dyna xy, stat xy, score].
+
+    Randomness: clip ``k`` / person ``m`` uses
+    ``sample_generator(frame_dir, k, seed, m)`` in test mode (the in-model
+    path with :func:`~finetec_mm.models.decomposition.build_generators`
+    gives bit-identical streams), else a generator seeded from numpy's
+    global RNG.
+
+    Required Keys:
+
+        - keypoint (M, num_clips * clip_len, V, 2)
+        - keypoint_score (M, num_clips * clip_len, V) (optional)
+        - clip_len, num_clips (optional: without ``clip_len`` the sequence is
+          one clip)
+        - frame_dir (required in test mode, names the sample in errors)
+
+    Modified Keys:
+
+        - keypoint: (M, T, V, 6) float32 = [S_base, S_dyna, S_stat]
+
+    Added Keys:
+
+        - dynamic_regions (num_clips, M, R): bool, True = dynamic region
+
+    Args:
+        regions (str | list[list[int]]): ``'coco'``, ``'ntu'`` or joint
+            index lists. Defaults to ``'coco'``.
+        num_dynamic (int): Dynamic regions per clip. Defaults to 2.
+        strong (dict, optional): updates of ``STRONG_DEFAULT``.
+        weak (dict, optional): updates of ``WEAK_DEFAULT``.
+        parents (list[int], optional): kinematic tree for bone rescaling;
+            defaults to the layout's.
+        test_mode (bool): Deterministic per-sample perturbations.
+        seed (int): Seed of the test-mode perturbations. Defaults to 0.
+    """
+
+    def __init__(self,
+                 regions='coco',
+                 num_dynamic: int = 2,
+                 strong: Optional[Dict] = None,
+                 weak: Optional[Dict] = None,
+                 parents=None,
+                 test_mode: bool = False,
+                 seed: int = 0) -> None:
+        if isinstance(regions, str) and regions not in SKELETON_LAYOUTS:
+            raise ValueError(f'DecompositionAugment: unknown regions '
+                             f'{regions!r}, expected one of '
+                             f'{list(SKELETON_LAYOUTS)} or joint lists')
+        num_regions = len(SKELETON_LAYOUTS[regions]['regions']) if isinstance(
+            regions, str) else len(regions)
+        if not 0 <= num_dynamic <= num_regions:
+            raise ValueError(f'DecompositionAugment: num_dynamic='
+                             f'{num_dynamic} with {num_regions} regions')
+        self.strong = perturb_config(strong, STRONG_DEFAULT)
+        self.weak = perturb_config(weak, WEAK_DEFAULT)
+        if parents is None and not isinstance(regions, str) and (
+                self.strong['bone_scale'] or self.weak['bone_scale']):
+            raise ValueError('DecompositionAugment: custom regions with '
+                             'bone_scale > 0 need `parents`')
+        self.regions = regions
+        self.num_dynamic = num_dynamic
+        self.parents = parents
+        self.test_mode = test_mode
+        self.seed = seed
+
+    def _fail(self, name: str, fault: str):
+        raise ValueError(f'DecompositionAugment: sample {name!r}: {fault}')
+
+    def transform(self, results: Dict) -> Dict:
+        """The transform function of :class:`DecompositionAugment`.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        name = str(results.get('frame_dir', '<unknown>'))
+        if 'keypoint' not in results:
+            self._fail(name, 'no `keypoint`')
+        kp = np.asarray(results['keypoint'])
+        if kp.ndim != 4:
+            self._fail(name, f'keypoint must be 4-D (M, T, V, C), got shape '
+                       f'{kp.shape}')
+        M, T, V, C = kp.shape
+        if C != 2:
+            self._fail(name, f'keypoint must have C = 2 coordinates, got '
+                       f'shape {kp.shape} (apply DecompositionAugment once, '
+                       'before FormatGCNInput / GenSkeFeat)')
+        if T == 0 or M == 0 or V == 0:
+            self._fail(name, f'empty sequence, keypoint shape {kp.shape}')
+        if not np.isfinite(kp).all():
+            self._fail(name, 'keypoint has NaN or inf values')
+        score = results.get('keypoint_score')
+        if score is not None and np.shape(score) != kp.shape[:3]:
+            self._fail(name, f'keypoint_score shape {np.shape(score)} does '
+                       f'not match keypoint[..., 0] shape {kp.shape[:3]}')
+        try:
+            region_membership(self.regions, V)
+        except ValueError as err:
+            self._fail(name, str(err))
+        clip_len = int(results.get('clip_len') or T)
+        num_clips = int(results.get('num_clips', 1) or 1)
+        if results.get('clip_len') is None:
+            num_clips = 1
+        if clip_len < 1 or clip_len * num_clips != T:
+            self._fail(name, f'keypoint has {T} frames, expected num_clips * '
+                       f'clip_len = {num_clips} * {clip_len}')
+        if self.test_mode and 'frame_dir' not in results:
+            self._fail(name, 'test mode needs `frame_dir` (the sample '
+                       'identity) to seed the perturbations')
+
+        # (M, nc*L, V, 2) -> (nc*M, L, V, 2), the (clip, person) order of
+        # FormatGCNInput.
+        base = torch.from_numpy(np.ascontiguousarray(kp, dtype=np.float32))
+        base = base.reshape(M, num_clips, clip_len, V, C).transpose(0, 1)
+        base = base.reshape(num_clips * M, clip_len, V, C)
+        if self.test_mode:
+            gens = [
+                sample_generator(name, k, self.seed, m)
+                for k in range(num_clips) for m in range(M)
+            ]
+        else:
+            gens = [random_generator() for _ in range(num_clips * M)]
+        with torch.no_grad():
+            dyna, stat, dyn = decompose(base, self.regions, gens,
+                                        self.strong, self.weak,
+                                        self.num_dynamic, self.parents)
+        out = torch.cat([base, dyna, stat], dim=-1)
+        out = out.reshape(num_clips, M, clip_len, V, 3 * C).transpose(0, 1)
+        results['keypoint'] = np.ascontiguousarray(
+            out.reshape(M, T, V, 3 * C).numpy())
+        results['dynamic_regions'] = dyn.reshape(num_clips, M, -1).numpy()
+        return results
+
+    def __repr__(self) -> str:
+        repr_str = (f'{self.__class__.__name__}('
+                    f'regions={self.regions}, '
+                    f'num_dynamic={self.num_dynamic}, '
+                    f'strong={self.strong}, '
+                    f'weak={self.weak}, '
+                    f'parents={self.parents}, '
+                    f'test_mode={self.test_mode}, '
+                    f'seed={self.seed})')
+        return repr_str
