@@ -13,8 +13,11 @@ resolved here, when the runner is built:
   ``corruption`` key.
 * ``num_classes`` and ``num_person`` (from the dataset piece): fill every
   ``num_classes=None`` / ``num_person=None`` inside ``model``.
-* ``skeleton_feats`` (optional, set by model pieces such as ST-GCN++ bone):
-  the ``feats`` of every ``GenSkeFeat`` in the pipelines.
+* ``input_transforms`` (optional, set by model pieces): the model's own
+  input features. They replace the ``GenSkeFeat`` step of every pipeline
+  (e.g. bone features for ST-GCN++ bone; completion + decomposition for
+  FineTec). Entries with ``test_mode=None`` get the mode of their loader
+  (False for training, True for val/test).
 
 Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
 corrupted test clips. ``frozen=True`` (usually given on the command line with
@@ -46,16 +49,25 @@ def corruption_transforms(corruption: dict, test_mode: bool) -> list:
     return transforms
 
 
-def _innermost_datasets(dataset_cfg):
+def _with_test_mode(transforms: list, test_mode: bool) -> list:
+    """Copies of ``transforms`` with ``test_mode=None`` filled in."""
+    filled = copy.deepcopy(list(transforms))
+    for step in filled:
+        if 'test_mode' in step and step['test_mode'] is None:
+            step['test_mode'] = test_mode
+    return filled
+
+
+def pipeline_datasets(dataset_cfg):
     """Yield the dataset configs that own a pipeline (unwrapping wrappers)."""
     if dataset_cfg is None:
         return
     if 'pipeline' in dataset_cfg:
         yield dataset_cfg
     if 'dataset' in dataset_cfg:
-        yield from _innermost_datasets(dataset_cfg['dataset'])
+        yield from pipeline_datasets(dataset_cfg['dataset'])
     for child in dataset_cfg.get('datasets', []):
-        yield from _innermost_datasets(child)
+        yield from pipeline_datasets(child)
 
 
 def _fill_unset(node, key, value):
@@ -106,27 +118,27 @@ def resolve_protocol(cfg) -> None:
     if cfg.get('frozen', False):
         for loader in ('val_dataloader', 'test_dataloader'):
             loader_cfg = cfg.get(loader, None) or {}
-            for dataset in _innermost_datasets(loader_cfg.get('dataset')):
+            for dataset in pipeline_datasets(loader_cfg.get('dataset')):
                 dataset['pipeline'] = _freeze_pipeline(dataset['pipeline'],
                                                        corruption)
+    input_transforms = cfg.get('input_transforms', None)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader_cfg = cfg.get(loader, None)
         if not loader_cfg:
             continue
-        for dataset in _innermost_datasets(loader_cfg.get('dataset')):
+        loader_test_mode = loader != 'train_dataloader'
+        for dataset in pipeline_datasets(loader_cfg.get('dataset')):
             pipeline = []
             for step in dataset['pipeline']:
-                if step.get('type') == 'GenSkeFeat' and cfg.get(
-                        'skeleton_feats'):
-                    step['feats'] = list(cfg.skeleton_feats)
-                if step.get('type') != SLOT:
+                if step.get('type') == SLOT:
+                    pipeline.extend(corruption_transforms(
+                        corruption, step.get('test_mode', False)))
+                elif step.get('type') == 'GenSkeFeat' and input_transforms:
+                    pipeline.extend(
+                        _with_test_mode(input_transforms, loader_test_mode))
+                else:
                     pipeline.append(step)
-                    continue
-                test_mode = step.get('test_mode', False)
-                pipeline.extend(
-                    copy.deepcopy(corruption_transforms(corruption,
-                                                        test_mode)))
-            dataset['pipeline'] = pipeline
+            dataset['pipeline'] = copy.deepcopy(pipeline)
     for key in ('num_classes', 'num_person'):
         if cfg.get(key, None) is not None and 'model' in cfg:
             _fill_unset(cfg.model, key, cfg[key])

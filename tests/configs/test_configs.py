@@ -1,12 +1,12 @@
 """Every shipped config parses, resolves and says what its name says."""
 import glob
 import os.path as osp
-import re
 
 import pytest
 from mmengine.config import Config
 
 from finetec_mm.engine import resolve_protocol
+from finetec_mm.engine.protocol import pipeline_datasets
 from tests.utils import ROOT, run_tool
 
 CONFIGS = sorted(
@@ -20,6 +20,23 @@ EXPECTED_DATA = {
     'ntu120-xsub': ('data/skeleton/ntu120_2d.pkl', 'xsub_train', 'xsub_val',
                     120),
 }
+
+
+BASELINES = [p for p in CONFIGS if '/baselines/' in p
+             or osp.basename(p).startswith('stgcn_demo')]
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=lambda p: osp.relpath(p, ROOT))
+def test_every_config_parses_and_resolves(path):
+    cfg = Config.fromfile(path)
+    resolve_protocol(cfg)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if not cfg.get(loader):
+            continue
+        for dataset in pipeline_datasets(cfg[loader].dataset):
+            types = [step['type'] for step in dataset.pipeline]
+            assert 'CorruptionProtocol' not in types, (loader, types)
 
 
 def pipelines(cfg):
@@ -42,14 +59,12 @@ def test_grid_is_complete():
     assert sum('severe-interp' in n for n in names) == 20
 
 
-@pytest.mark.parametrize('path', CONFIGS,
+@pytest.mark.parametrize('path', BASELINES,
                          ids=lambda p: osp.relpath(p, ROOT))
-def test_config_resolves_to_what_its_name_says(path):
+def test_baseline_resolves_to_what_its_name_says(path):
     cfg = Config.fromfile(path)
     resolve_protocol(cfg)
     name = osp.basename(path)
-    if 'demo' not in name and not re.search(r'_[0-9]+xb', name):
-        pytest.skip('entry point without grid naming')
     dataset = next(d for d in EXPECTED_DATA if f'_{d}-' in name
                    or f'_{d}_' in name or name.startswith(f'stgcn_{d}'))
     ann_file, train_split, test_split, num_classes = EXPECTED_DATA[dataset]

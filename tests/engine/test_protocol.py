@@ -44,12 +44,27 @@ def test_clean_protocol_removes_the_slot(top):
         'PoseDecode']
 
 
-def test_dataset_facts_fill_the_model_and_features():
-    cfg = make_cfg(num_classes=7, num_person=2, skeleton_feats=['b'])
+def test_dataset_facts_fill_the_model():
+    cfg = make_cfg(num_classes=7, num_person=2)
     resolve_protocol(cfg)
     assert cfg.model.cls_head.num_classes == 7
     assert cfg.model.backbone.num_person == 2
-    assert cfg.train_dataloader.dataset.dataset.pipeline[-1]['feats'] == ['b']
+
+
+def test_input_transforms_replace_features_with_loader_mode():
+    cfg = make_cfg(input_transforms=[
+        dict(type='DecompositionAugment', test_mode=None),
+        dict(type='FormatGCNInput', num_person=1)])
+    cfg.test_dataloader.dataset.pipeline.append(
+        dict(type='GenSkeFeat', dataset='coco', feats=['j']))
+    resolve_protocol(cfg)
+    train = cfg.train_dataloader.dataset.dataset.pipeline
+    test = cfg.test_dataloader.dataset.pipeline
+    assert [s['type'] for s in train[-2:]] == [
+        'DecompositionAugment', 'FormatGCNInput']
+    assert train[-2]['test_mode'] is False and test[-2]['test_mode'] is True
+    assert 'test_mode' not in train[-1]
+    assert cfg.input_transforms[0]['test_mode'] is None  # template kept
 
 
 def test_unresolved_slot_fails_loudly():

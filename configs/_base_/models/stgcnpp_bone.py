@@ -1,4 +1,4 @@
 # ST-GCN++ on bone vectors (PYSKL-B): the same network fed with bones, which
-# `skeleton_feats` switches in every GenSkeFeat of the pipelines.
+# `input_transforms` puts in place of every pipeline's joint features.
 _base_ = './stgcnpp.py'
-skeleton_feats = ['b']
+input_transforms = [dict(type='GenSkeFeat', dataset='coco', feats=['b'])]

@@ -1,0 +1,3 @@
+from .finetec_recognizer import FineTecRecognizer
+
+__all__ = ['FineTecRecognizer']
