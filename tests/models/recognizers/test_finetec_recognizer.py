@@ -1,0 +1,116 @@
+"""FineTecRecognizer: stream split, physics loss, fusion, clip averaging."""
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+import finetec_mm  # noqa: F401
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+
+STGCN = dict(type='STGCN', graph_cfg=dict(layout='coco', mode='stgcn_spatial'),
+             num_stages=2, inflate_stages=[], down_stages=[])
+HEAD = dict(type='GCNHead', num_classes=5, in_channels=64)
+SMALL_PHYSICS = dict(type='LagrangianAccelHead', vec_hidden=(32, ),
+                     mat_hidden=(32, ), gate_hidden=(8, ))
+
+
+def build(**kwargs):
+    init_default_scope('mmaction')
+    cfg = dict(type='FineTecRecognizer', backbone=STGCN, cls_head=HEAD,
+               accel_head=SMALL_PHYSICS)
+    cfg.update(kwargs)
+    torch.manual_seed(0)
+    return MODELS.build(cfg)
+
+
+def samples(n):
+    return [ActionDataSample().set_gt_labels(torch.tensor([i % 5]))
+            for i in range(n)]
+
+
+def inputs(B=3, nc=1, M=1, T=16, C=7):
+    torch.manual_seed(1)
+    return 0.3 * torch.randn(B, nc, M, T, 17, C)
+
+
+def test_loss_is_ce_plus_weighted_mean_accel_loss():
+    model = build(loss_accel_weight=0.5)
+    x = inputs()
+    losses = model(x, samples(3), mode='loss')
+    assert set(losses) >= {'loss_cls', 'loss_accel'}
+    positions, _ = model.split_streams(x[:, 0])
+    expected = torch.stack([
+        model.accel_head.loss(model.accel_head(p.reshape(3, 16, 17, 2)))
+        for p in positions]).mean()
+    torch.testing.assert_close(losses['loss_accel'], 0.5 * expected)
+
+
+def test_gradients_reach_every_module():
+    model = build()
+    losses = model(inputs(), samples(3), mode='loss')
+    (losses['loss_cls'] + losses['loss_accel']).backward()
+    for name in ('fusion', 'accel_head', 'backbone', 'cls_head'):
+        grads = [p.grad for p in getattr(model, name).parameters()
+                 if p.requires_grad]
+        assert any(g is not None and g.abs().sum() > 0 for g in grads), name
+
+
+def test_predict_averages_clips():
+    model = build().eval()
+    x = inputs(B=2, nc=3)
+    with torch.no_grad():
+        preds = model(x, samples(2), mode='predict')
+        per_clip = [model(x[:, k:k + 1], samples(2), mode='predict')
+                    for k in range(3)]
+    for b in range(2):
+        mean = torch.stack([p[b].pred_scores.item for p in per_clip]).mean(0)
+        torch.testing.assert_close(preds[b].pred_scores.item, mean,
+                                   rtol=1e-5, atol=1e-6)
+        assert preds[b].pred_scores.item.sum().item() == pytest.approx(1,
+                                                                      abs=1e-5)
+
+
+def test_streams_change_only_what_they_should():
+    """The dyna channels influence the output; with streams=('base',) the
+    model takes (x, y, score) only."""
+    model = build().eval()
+    x = inputs()
+    y = x.clone()
+    y[..., 2:4] += 0.5  # perturb S_dyna only
+    with torch.no_grad():
+        assert not torch.allclose(model(x, mode='tensor'),
+                                  model(y, mode='tensor'))
+    base_only = build(streams=('base', )).eval()
+    with torch.no_grad():
+        feats = base_only(inputs(C=3), mode='tensor')
+    assert feats.shape[:3] == (3, 1, 64)
+    with pytest.raises(ValueError, match='expects 3 input channels'):
+        base_only(inputs(C=7), mode='tensor')
+
+
+def test_ablations_build_and_train():
+    for kwargs in (dict(accel_head=None), dict(fusion=dict(type='MLPFusion'))):
+        model = build(**kwargs)
+        losses = model(inputs(), samples(3), mode='loss')
+        assert ('loss_accel' in losses) == (kwargs.get('accel_head', 1)
+                                            is not None)
+        losses['loss_cls'].backward()
+
+
+@pytest.mark.parametrize('backbone', [
+    dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True,
+         tcn_type='mstcn', graph_cfg=dict(layout='coco', mode='spatial'),
+         num_stages=2, inflate_stages=[], down_stages=[]),
+    dict(type='AAGCN', graph_cfg=dict(layout='coco', mode='spatial'),
+         num_person=1, num_stages=2, inflate_stages=[], down_stages=[]),
+])
+def test_other_gcn_backbones(backbone):
+    model = build(backbone=backbone).eval()
+    with torch.no_grad():
+        preds = model(inputs(), samples(3), mode='predict')
+    assert preds[0].pred_scores.item.shape == (5, )
+
+
+def test_invalid_streams_rejected():
+    with pytest.raises(ValueError, match='subset'):
+        build(streams=('base', 'velocity'))
