@@ -1,1 +1,3 @@
 
+from . import decomposition, heads  # noqa: F401
+from . import fusion, recognizers  # noqa: F401
