@@ -17,7 +17,9 @@ resolved here, when the runner is built:
   input features. They replace the ``GenSkeFeat`` step of every pipeline
   (e.g. bone features for ST-GCN++ bone; completion + decomposition for
   FineTec). Entries with ``test_mode=None`` get the mode of their loader
-  (False for training, True for val/test).
+  (False for training, True for val/test), and ``ICLCompletion`` entries
+  with ``checkpoint=None`` get the top-level ``completion_checkpoint``
+  (dataset pieces name theirs).
 
 Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
 corrupted test clips. ``frozen=True`` (usually given on the command line with
@@ -49,12 +51,17 @@ def corruption_transforms(corruption: dict, test_mode: bool) -> list:
     return transforms
 
 
-def _with_test_mode(transforms: list, test_mode: bool) -> list:
-    """Copies of ``transforms`` with ``test_mode=None`` filled in."""
+def _with_test_mode(transforms: list, test_mode: bool,
+                    completion_checkpoint=None) -> list:
+    """Copies of ``transforms`` with ``test_mode=None`` and an unset
+    completion checkpoint filled in."""
     filled = copy.deepcopy(list(transforms))
     for step in filled:
         if 'test_mode' in step and step['test_mode'] is None:
             step['test_mode'] = test_mode
+        if step.get('type') == 'ICLCompletion' and step.get(
+                'checkpoint') is None:
+            step['checkpoint'] = completion_checkpoint
     return filled
 
 
@@ -134,8 +141,9 @@ def resolve_protocol(cfg) -> None:
                     pipeline.extend(corruption_transforms(
                         corruption, step.get('test_mode', False)))
                 elif step.get('type') == 'GenSkeFeat' and input_transforms:
-                    pipeline.extend(
-                        _with_test_mode(input_transforms, loader_test_mode))
+                    pipeline.extend(_with_test_mode(
+                        input_transforms, loader_test_mode,
+                        cfg.get('completion_checkpoint', None)))
                 else:
                     pipeline.append(step)
             dataset['pipeline'] = copy.deepcopy(pipeline)

@@ -49,7 +49,7 @@ def steps(pipeline, kind):
 
 
 def test_grid_is_in_sync_with_its_generator():
-    proc = run_tool('tools/misc/make_baseline_configs.py', '--check')
+    proc = run_tool('tools/misc/make_config_grid.py', '--check')
     assert proc.returncode == 0, proc.stdout
 
 
@@ -105,3 +105,51 @@ def test_model_pieces_build_and_run(model_piece):
         features = model(torch.randn(2, 1, 1, 16, 17, 3), mode='tensor')
         scores = model.cls_head(features)
     assert features.shape[:3] == (2, 1, 256) and scores.shape == (2, 5)
+
+
+FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
+           or osp.basename(p).startswith('finetec_')]
+
+
+def test_finetec_grid_is_complete():
+    names = [osp.basename(p) for p in FINETEC]
+    assert sum('/finetec/' in p for p in FINETEC) == 5 * 3
+    assert sum('/ablations/' in p for p in FINETEC) == 4 * 6
+    assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
+
+
+@pytest.mark.parametrize('path', FINETEC, ids=lambda p: osp.relpath(p, ROOT))
+def test_finetec_config_resolves_to_what_its_name_says(path):
+    cfg = Config.fromfile(path)
+    resolve_protocol(cfg)
+    name = osp.basename(path)
+    assert cfg.model.type == 'FineTecRecognizer'
+    level = next(lv for lv in ('minor', 'moderate', 'severe') if lv in name)
+    dataset = next(d for d in EXPECTED_DATA if d in name)
+    assert cfg.model.cls_head.num_classes == EXPECTED_DATA[dataset][3]
+    streams = tuple(cfg.model.streams)
+    expected_streams = {'no-decomposition': ('base', ),
+                        'dyna-only': ('base', 'dyna'),
+                        'stat-only': ('base', 'stat')}
+    ablation = next((a for a in expected_streams if a in name), None)
+    assert streams == expected_streams.get(ablation, ('base', 'dyna', 'stat'))
+    assert (cfg.model.accel_head is None) == ('no-physics' in name)
+    assert cfg.model.fusion.type == ('MLPFusion' if 'mlp-fusion' in name
+                                     else 'CrossAttentionFusion')
+    for stage, pipeline in pipelines(cfg).items():
+        assert [c['level'] for c in steps(pipeline, 'SkeletonCorrupt')
+                ] == [level]
+        assert not steps(pipeline, 'GapFill')
+        completion = steps(pipeline, 'ICLCompletion')
+        if 'no-completion' in name:
+            assert not completion
+        else:
+            assert completion[0]['checkpoint'] == cfg.completion_checkpoint
+            assert dataset.split('-')[0] in cfg.completion_checkpoint
+        decomposition = steps(pipeline, 'DecompositionAugment')
+        if 'no-decomposition' in name:
+            assert not decomposition and steps(pipeline, 'GenSkeFeat')
+        else:
+            assert not steps(pipeline, 'GenSkeFeat')
+            assert decomposition[0]['test_mode'] == (stage != 'train')
+            assert tuple(decomposition[0].get('streams', streams)) == streams

@@ -2,6 +2,10 @@
 # split; MMAction2's ntu60_2d.pkl. 100-frame clips as in the paper.
 _base_ = './skeleton_100f_2p.py'
 ann_file = 'data/skeleton/ntu60_2d.pkl'
+# FineTec's completion network pre-trained on this dataset's bank
+# (python tools/train.py configs/completion/icl_ntu60.py, then
+# tools/publish_checkpoint.py); only FineTec configs read it.
+completion_checkpoint = 'checkpoints/icl_ntu60.pth'
 num_classes = 60
 train_dataloader = dict(
     dataset=dict(

@@ -1,6 +1,6 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Skeleton-based spatial decomposition in the data pipeline (DESIGN §1.3)."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -40,7 +40,8 @@ class DecompositionAugment(BaseTransform):
 
     Modified Keys:
 
-        - keypoint: (M, T, V, 6) float32 = [S_base, S_dyna, S_stat]
+        - keypoint: (M, T, V, 2 * len(streams)) float32, default
+          [S_base, S_dyna, S_stat]
 
     Added Keys:
 
@@ -54,6 +55,9 @@ class DecompositionAugment(BaseTransform):
         weak (dict, optional): updates of ``WEAK_DEFAULT``.
         parents (list[int], optional): kinematic tree for bone rescaling;
             defaults to the layout's.
+        streams (tuple[str]): Streams to emit, in order, from ('base',
+            'dyna', 'stat'); a subset gives the S_dyna-only / S_stat-only
+            ablations. Defaults to all three.
         test_mode (bool): Deterministic per-sample perturbations.
         seed (int): Seed of the test-mode perturbations. Defaults to 0.
     """
@@ -64,8 +68,14 @@ class DecompositionAugment(BaseTransform):
                  strong: Optional[Dict] = None,
                  weak: Optional[Dict] = None,
                  parents=None,
+                 streams: Sequence[str] = ('base', 'dyna', 'stat'),
                  test_mode: bool = False,
                  seed: int = 0) -> None:
+        if not streams or set(streams) - {'base', 'dyna', 'stat'}:
+            raise ValueError(f'DecompositionAugment: streams must be a '
+                             f"subset of ('base', 'dyna', 'stat'), got "
+                             f'{streams}')
+        self.streams = tuple(streams)
         if isinstance(regions, str) and regions not in SKELETON_LAYOUTS:
             raise ValueError(f'DecompositionAugment: unknown regions '
                              f'{regions!r}, expected one of '
@@ -150,10 +160,12 @@ class DecompositionAugment(BaseTransform):
             dyna, stat, dyn = decompose(base, self.regions, gens,
                                         self.strong, self.weak,
                                         self.num_dynamic, self.parents)
-        out = torch.cat([base, dyna, stat], dim=-1)
-        out = out.reshape(num_clips, M, clip_len, V, 3 * C).transpose(0, 1)
+        by_name = dict(base=base, dyna=dyna, stat=stat)
+        out = torch.cat([by_name[s] for s in self.streams], dim=-1)
+        width = len(self.streams) * C
+        out = out.reshape(num_clips, M, clip_len, V, width).transpose(0, 1)
         results['keypoint'] = np.ascontiguousarray(
-            out.reshape(M, T, V, 3 * C).numpy())
+            out.reshape(M, T, V, width).numpy())
         results['dynamic_regions'] = dyn.reshape(num_clips, M, -1).numpy()
         return results
 
@@ -164,6 +176,7 @@ class DecompositionAugment(BaseTransform):
                     f'strong={self.strong}, '
                     f'weak={self.weak}, '
                     f'parents={self.parents}, '
+                    f'streams={self.streams}, '
                     f'test_mode={self.test_mode}, '
                     f'seed={self.seed})')
         return repr_str

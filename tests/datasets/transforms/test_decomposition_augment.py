@@ -45,6 +45,20 @@ def test_format_gcn_input_gives_seven_channels():
     assert np.array_equal(out['keypoint'][..., 6], np.ones((2, 1, 16, 17)))
 
 
+@pytest.mark.parametrize('streams', [('base', 'dyna'), ('base', 'stat'),
+                                     ('stat', )])
+def test_stream_subsets_are_slices_of_the_full_output(streams):
+    full = DecompositionAugment(test_mode=True)(sample())['keypoint']
+    part = DecompositionAugment(test_mode=True, streams=streams)(
+        sample())['keypoint']
+    index = dict(base=0, dyna=1, stat=2)
+    expected = np.concatenate(
+        [full[..., 2 * index[s]:2 * index[s] + 2] for s in streams], -1)
+    assert np.array_equal(part, expected)
+    with pytest.raises(ValueError, match='streams'):
+        DecompositionAugment(streams=('base', 'motion'))
+
+
 def test_test_mode_is_deterministic_per_sample():
     t = DecompositionAugment(test_mode=True)
     a = t(sample('a'))['keypoint']

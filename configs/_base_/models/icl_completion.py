@@ -1,0 +1,22 @@
+# In-context sequence completion of FineTec (§1.2), the paper's network:
+# per frame 34 coords + 1 mask bit + 8-dim position code (= 43) -> 34,
+# 48 siMLPe blocks (S->T, S->T, T->S, T->S), prompt and query streams
+# averaged after 4 blocks, output 34 -> 34. Entry configs add `model.bank`
+# (a SkeletonBank config: the clips that give the prior and the prompt
+# pool; without it they come from the checkpoint) and set `net.clip_len`.
+model = dict(
+    type='ICLCompletionModel',
+    net=dict(
+        type='ICLCompletionNet',
+        num_joints=17,
+        coord_dim=2,
+        clip_len=16,
+        num_blocks=48,
+        pos_dim=8,
+        merge_after=4),
+    pool_size=256,
+    train_ratios=(0.25, 0.5, 0.75),
+    test_strategy='pattern',
+    # 'linear' / 'copy_lr' / 'copy_rl': evaluate a gap-filling baseline
+    # through the same test loop instead of the network.
+    baseline=None)

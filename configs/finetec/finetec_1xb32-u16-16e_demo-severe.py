@@ -1,0 +1,7 @@
+_base_ = [
+    '../_base_/models/finetec_stgcn.py',
+    '../_base_/datasets/demo.py',
+    '../_base_/corruption/severe.py',
+    '../_base_/schedules/sgd_cosine_demo.py',
+    '../_base_/default_runtime.py'
+]

@@ -1,0 +1,7 @@
+_base_ = [
+    '../_base_/models/finetec_stgcn.py',
+    '../_base_/datasets/gym288.py',
+    '../_base_/corruption/minor.py',
+    '../_base_/schedules/sgd_cosine_150e.py',
+    '../_base_/default_runtime.py'
+]

@@ -1,0 +1,2 @@
+# Entry point: FineTec on the synthetic demo data, severe corruption.
+_base_ = ['finetec/finetec_1xb32-u16-16e_demo-severe.py']
