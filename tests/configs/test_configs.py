@@ -114,7 +114,7 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
     assert sum('/finetec/' in p for p in FINETEC) == 5 * 3
-    assert sum('/ablations/' in p for p in FINETEC) == 4 * 6
+    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -123,7 +123,8 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     cfg = Config.fromfile(path)
     resolve_protocol(cfg)
     name = osp.basename(path)
-    assert cfg.model.type == 'FineTecRecognizer'
+    assert cfg.model.type == ('FineTecMultiGCN' if 'multi-gcn' in name
+                              else 'FineTecRecognizer')
     level = next(lv for lv in ('minor', 'moderate', 'severe') if lv in name)
     dataset = next(d for d in EXPECTED_DATA if d in name)
     assert cfg.model.cls_head.num_classes == EXPECTED_DATA[dataset][3]

@@ -77,6 +77,8 @@ ABLATIONS = {
         "model = dict(streams=('base', 'stat'))\n"),
     'mlp-fusion': ('Fusion comparison: MLP instead of cross-attention',
                    "model = dict(fusion=dict(type='MLPFusion'))\n"),
+    'multi-gcn': ('Multi-GCN: six parallel GCNs (S and a streams), late '
+                  'fusion', "model = dict(type='FineTecMultiGCN')\n"),
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe')]

@@ -114,3 +114,27 @@ def test_other_gcn_backbones(backbone):
 def test_invalid_streams_rejected():
     with pytest.raises(ValueError, match='subset'):
         build(streams=('base', 'velocity'))
+
+
+def test_multi_gcn_averages_six_stream_scores():
+    model = build(type='FineTecMultiGCN', fusion=None)
+    assert len(model.extra_backbones) == 5 and len(model.extra_heads) == 5
+    losses = model(inputs(), samples(3), mode='loss')
+    assert set(losses) >= {'loss_cls', 'loss_accel'}
+    losses['loss_cls'].backward()
+    for backbone in model.extra_backbones:
+        assert any(p.grad is not None for p in backbone.parameters())
+    model.eval()
+    x = inputs(B=2, nc=2)
+    with torch.no_grad():
+        preds = model(x, samples(2), mode='predict')
+        scores, _ = model.extract_feat(x)
+        # each stream's head sees (x, y, score) of its own stream
+        positions, score = model.split_streams(x.reshape(4, 1, 16, 17, 7))
+        first = model.cls_head(model.backbone(
+            torch.cat([positions[0], score], -1)))
+    assert scores.shape == (4, 5) and not torch.allclose(scores, first)
+    expected = torch.softmax(scores, -1).reshape(2, 2, 5).mean(1)
+    torch.testing.assert_close(
+        torch.stack([p.pred_scores.item for p in preds]), expected,
+        rtol=1e-5, atol=1e-6)

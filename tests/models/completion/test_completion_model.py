@@ -1,0 +1,86 @@
+"""ICLCompletionModel: losses, predict/tensor modes, buffers, baselines."""
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+
+from finetec_mm.datasets import SkeletonBank
+from finetec_mm.datasets.transforms.gap_filling import fill_gaps
+from finetec_mm.models.completion import ICLCompletionModel
+
+NET = dict(type='ICLCompletionNet', num_blocks=4, merge_after=2)
+
+
+@pytest.fixture(scope='module')
+def bank(tiny_demo_pkl):
+    init_default_scope('mmaction')
+    return SkeletonBank(tiny_demo_pkl, split='train')
+
+
+def batch(bank, n=6, ratio=0.75):
+    gt = torch.from_numpy(bank.clips[:n])
+    g = torch.Generator().manual_seed(0)
+    from finetec_mm.models.completion.masking import (drop_counts,
+                                                      random_frames_mask)
+    mask = random_frames_mask(drop_counts(n, 16, ratio), 16, g)
+    inputs = gt * mask[:, :, None, None]
+    samples = [dict(gt_keypoint=gt[i], frame_mask=mask[i], frame_dir=str(i))
+               for i in range(n)]
+    return inputs, samples, gt, mask
+
+
+def test_buffers_come_from_the_bank_and_the_state_dict(bank):
+    torch.manual_seed(0)
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8)
+    np.testing.assert_allclose(model.prior.numpy(), bank.prior(), atol=1e-6)
+    idx = bank.pool_indices(8)
+    assert torch.equal(model.prompt_pool, torch.from_numpy(bank.clips[idx]))
+    assert {'prior', 'prompt_pool'} <= set(model.state_dict())
+    fresh = ICLCompletionModel(NET, pool_size=8)  # no bank: zero buffers
+    inputs, samples, _, _ = batch(bank)
+    with pytest.raises(RuntimeError, match='prompt pool'):
+        fresh(inputs, samples, mode='predict')
+    fresh.load_state_dict(model.state_dict())
+    model.eval(), fresh.eval()
+    assert torch.equal(model(inputs, samples, mode='tensor'),
+                       fresh(inputs, samples, mode='tensor'))
+
+
+def test_loss_mode(bank):
+    torch.manual_seed(0)
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8)
+    clips = list(torch.from_numpy(bank.clips[:8]))  # pseudo_collate list
+    losses = model(clips, mode='loss')
+    assert set(losses) == {'loss_query', 'loss_prompt'}
+    assert all(v.ndim == 0 and v > 0 for v in losses.values())
+    sum(losses.values()).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_predict_keeps_observed_frames_and_packs_for_the_metric(bank):
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8).eval()
+    inputs, samples, gt, mask = batch(bank)
+    outs = model(inputs, samples, mode='predict')
+    assert len(outs) == 6 and set(outs[0]) == {'pred', 'gt', 'frame_mask',
+                                               'frame_dir'}
+    for i, out in enumerate(outs):
+        assert torch.equal(out['pred'][mask[i]], gt[i][mask[i]])
+        assert torch.equal(out['gt'], gt[i])
+    # pseudo_collate's dict of lists works too; no samples: mask from zeros
+    as_dict = {k: [s[k] for s in samples] for k in samples[0]}
+    again = model(inputs, as_dict, mode='predict')
+    assert torch.equal(again[0]['pred'], outs[0]['pred'])
+    assert torch.equal(model(inputs, mode='tensor'),
+                       torch.stack([o['pred'] for o in outs]))
+
+
+@pytest.mark.parametrize('method', ['linear', 'copy_lr', 'copy_rl'])
+def test_baselines_are_fill_gaps(bank, method):
+    model = ICLCompletionModel(NET, baseline=method, pool_size=8)
+    inputs, samples, _, mask = batch(bank)
+    outs = model(inputs, samples, mode='predict')
+    for i, out in enumerate(outs):
+        ref = fill_gaps(inputs[i][None].numpy(), mask[i].numpy(), method)[0]
+        np.testing.assert_array_equal(out['pred'].numpy(), ref[0])
+    with pytest.raises(ValueError):
+        ICLCompletionModel(NET, baseline='cubic')
