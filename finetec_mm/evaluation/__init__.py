@@ -1,1 +1,2 @@
 
+from .restoration_metric import RestorationMetric  # noqa: F401

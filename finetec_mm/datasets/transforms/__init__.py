@@ -15,3 +15,4 @@ __all__ = [
     'ApplyFrozenMask'
 ]
 from .decomposition_augment import DecompositionAugment  # noqa: F401,E402
+from .icl_completion import ICLCompletion, build_completion_model

@@ -1,0 +1,132 @@
+"""Context-aware completion of corrupted clips inside the data pipeline."""
+import os.path as osp
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.config import Config
+
+from mmaction.registry import MODELS, TRANSFORMS
+from .gap_filling import fill_gaps, observed_frames
+
+
+def build_completion_model(checkpoint: str, model: Optional[dict] = None,
+                           device: str = 'cpu'):
+    """A frozen :class:`ICLCompletionModel` from a pre-training checkpoint.
+
+    The network config is ``model`` if given, else the ``model`` of the
+    config stored in the checkpoint's meta (written by ``tools/train.py``).
+    The prior and the prompt pool come from the checkpoint's buffers.
+    """
+    from finetec_mm.engine.safe_checkpoint import load_checkpoint_file
+    state = load_checkpoint_file(checkpoint, map_location='cpu')
+    if model is None:
+        meta_cfg = (state.get('meta') or {}).get('cfg')
+        if meta_cfg is None:
+            raise ValueError(
+                f'ICLCompletion: {checkpoint!r} stores no config; give the '
+                'completion model config as `model=dict(...)`.')
+        model = Config.fromstring(meta_cfg, file_format='.py').model
+    model = dict(model, bank=None)
+    net = MODELS.build(model)
+    try:
+        net.load_state_dict(state['state_dict'])
+    except RuntimeError as err:
+        raise ValueError(f'ICLCompletion: {checkpoint!r} does not match the '
+                         f'completion model config: {err}') from None
+    return net.to(device).eval().requires_grad_(False)
+
+
+@TRANSFORMS.register_module()
+class ICLCompletion(BaseTransform):
+    """Restore S_base from S_corrupt with a frozen, pre-trained
+    ``ICLCompletionModel`` (DESIGN §1.2), one clip at a time.
+
+    Runs after ``SkeletonCorrupt``: reads ``keypoint`` (M, nc·T, V, 2),
+    ``keypoint_score`` (M, nc·T, V) and ``frame_mask`` (nc·T, ) (else the
+    observed frames are derived from zero scores), completes every clip of
+    every person as one batch on ``device``, and writes the completed
+    ``keypoint``. Observed frames are unchanged; the scores of completed
+    frames are linearly interpolated from the observed ones (as ``GapFill``
+    does), so later steps see them as present. ``filled_mask`` marks them.
+
+    The model is loaded lazily on first use, so every dataloader worker
+    loads its own copy (one small network; CPU-friendly). The same network
+    can instead run batched inside the recognizer (see
+    ``FineTecRecognizer(completion=...)``); both give the same S_base.
+
+    Args:
+        checkpoint (str): Pre-training checkpoint (``tools/train.py
+            configs/completion/...``).
+        model (dict, optional): Completion model config; defaults to the one
+            stored in the checkpoint.
+        device (str): Where to run. Defaults to ``'cpu'``.
+        test_mode (bool): Accepted for pipeline symmetry; completion is
+            deterministic in both modes.
+    """
+
+    def __init__(self, checkpoint: Optional[str], model: Optional[dict] = None,
+                 device: str = 'cpu', test_mode: bool = False) -> None:
+        if checkpoint is None:
+            raise ValueError(
+                'ICLCompletion: no completion checkpoint given; set the '
+                "config's `completion_checkpoint` (dataset pieces name one) "
+                'or `checkpoint=` of the transform.')
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'ICLCompletion: completion checkpoint {checkpoint!r} does '
+                'not exist. Pre-train one with `python tools/train.py '
+                'configs/completion/icl_<dataset>.py` (docs/completion.md).')
+        self.checkpoint, self.model_cfg = checkpoint, model
+        self.device, self.test_mode = device, test_mode
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = build_completion_model(self.checkpoint,
+                                                 self.model_cfg, self.device)
+        return self._model
+
+    def transform(self, results: Dict) -> Dict:
+        keypoint = results['keypoint']
+        name = results.get('frame_dir', '<unknown>')
+        M, total, V, C = keypoint.shape
+        clip_len = results.get('clip_len', total)
+        num_clips = results.get('num_clips', 1)
+        if clip_len != self.model.net.clip_len:
+            raise ValueError(
+                f'ICLCompletion: sample {name!r}: clips have {clip_len} '
+                f'frames but the completion checkpoint {self.checkpoint!r} '
+                f'was trained for {self.model.net.clip_len}')
+        if clip_len * num_clips != total:
+            raise ValueError(f'ICLCompletion: sample {name!r}: {total} '
+                             f'frames != num_clips {num_clips} x clip_len '
+                             f'{clip_len}')
+        mask = results.get('frame_mask')
+        if mask is None:
+            mask = observed_frames(keypoint, results.get('keypoint_score'))
+        mask = np.asarray(mask, bool)
+        clips = keypoint.reshape(M, num_clips, clip_len, V, C)
+        clip_masks = np.broadcast_to(mask.reshape(1, num_clips, clip_len),
+                                     (M, num_clips, clip_len))
+        with torch.no_grad():
+            completed = self.model.complete(
+                torch.from_numpy(np.ascontiguousarray(
+                    clips.reshape(-1, clip_len, V, C), np.float32)).to(
+                        self.device),
+                torch.from_numpy(clip_masks.reshape(-1, clip_len).copy()).to(
+                    self.device))
+        results['keypoint'] = completed.cpu().numpy().reshape(
+            M, total, V, C).astype(keypoint.dtype)
+        if 'keypoint_score' in results:
+            results['keypoint_score'] = fill_gaps(
+                results['keypoint_score'][..., None], mask, 'linear',
+                clip_len=clip_len)[0][..., 0]
+        results['filled_mask'] = ~mask
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(checkpoint={self.checkpoint!r}, '
+                f'device={self.device!r})')
