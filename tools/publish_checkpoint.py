@@ -22,7 +22,8 @@ from finetec_mm.engine.safe_checkpoint import (DIGEST_KEY, content_digest,
                                                encode, load_checkpoint_file,
                                                sha256_of)
 
-KEEP_META = ('epoch', 'iter', 'dataset_meta', 'seed', 'mmengine_version')
+KEEP_META = ('epoch', 'iter', 'dataset_meta', 'seed', 'mmengine_version',
+             'cfg')
 
 
 def publish(src, dst, trust_pickle=False):
