@@ -53,14 +53,14 @@ def register_safe_local_loader() -> None:
     training checkpoints are written in a weights-only-loadable encoding
     (:class:`~finetec_mm.engine.SafeCheckpointHook`) and local files are read
     with ``weights_only=True`` and decoded
-    (:func:`~finetec_mm.engine.safe_checkpoint.load_checkpoint_file`).
+    (:func:`~finetec_mm.engine.safe_checkpoint.load_from_local_safe`).
     Registering it for the empty prefix replaces mmengine's local loader, so
     ``load_from``, ``--resume`` and ``tools/test.py`` all go through it."""
     from mmengine.runner.checkpoint import CheckpointLoader
 
-    from .engine.safe_checkpoint import load_checkpoint_file
+    from .engine.safe_checkpoint import load_from_local_safe
     CheckpointLoader.register_scheme(prefixes='', force=True)(
-        load_checkpoint_file)
+        load_from_local_safe)
 
 
 def cuda_ready() -> bool:

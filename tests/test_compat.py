@@ -5,7 +5,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 import finetec_mm  # noqa: F401
 from finetec_mm import compat
-from finetec_mm.engine.safe_checkpoint import load_checkpoint_file
+from finetec_mm.engine.safe_checkpoint import load_from_local_safe
 from mmaction.registry import TRANSFORMS
 
 
@@ -23,7 +23,7 @@ def test_numpy2_aliases_make_pose_compact_work():
 
 def test_local_checkpoints_go_through_the_safe_loader():
     loader = CheckpointLoader._get_checkpoint_loader('/some/where.pth')
-    assert loader is load_checkpoint_file
+    assert loader is load_from_local_safe
 
 
 def test_cpu_host_gets_gloo_and_no_device_ids(monkeypatch):

@@ -19,7 +19,7 @@ import torch
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 from finetec_mm.engine.safe_checkpoint import (DIGEST_KEY, content_digest,
-                                               encode, load_checkpoint_file,
+                                               encode, load_from_local_safe,
                                                sha256_of)
 
 KEEP_META = ('epoch', 'iter', 'dataset_meta', 'seed', 'mmengine_version',
@@ -28,7 +28,7 @@ KEEP_META = ('epoch', 'iter', 'dataset_meta', 'seed', 'mmengine_version',
 
 def publish(src, dst, trust_pickle=False):
     """Write the release checkpoint; return its final path."""
-    checkpoint = load_checkpoint_file(src, 'cpu', trust_pickle=trust_pickle)
+    checkpoint = load_from_local_safe(src, 'cpu', trust_pickle=trust_pickle)
     state_dict = checkpoint.get('state_dict', checkpoint)
     if not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise ValueError(f'{src!r}: no state_dict of tensors found')

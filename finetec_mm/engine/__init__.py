@@ -1,9 +1,9 @@
 from .protocol import resolve_protocol
 from .runner import FineTecRunner
 from .safe_checkpoint import (CheckpointError, SafeCheckpointHook,
-                              load_checkpoint_file)
+                              load_from_local_safe)
 
 __all__ = [
     'resolve_protocol', 'FineTecRunner', 'CheckpointError',
-    'SafeCheckpointHook', 'load_checkpoint_file'
+    'SafeCheckpointHook', 'load_from_local_safe'
 ]

@@ -8,7 +8,7 @@ code. Instead:
 * :class:`SafeCheckpointHook` rewrites the checkpoint just before it is saved
   so it contains only tensors, plain containers and Python scalars
   (:func:`encode`), tagging the few non-plain objects with ``__finetec__``.
-* :func:`load_checkpoint_file` (registered as mmengine's local loader in
+* :func:`load_from_local_safe` (registered as mmengine's local loader in
   :mod:`finetec_mm.compat`) reads files with ``weights_only=True`` and restores
   the tagged objects (:func:`decode`). Files with pickled code are refused with
   a message that says what to do; truncated or foreign files get a clear error.
@@ -96,7 +96,7 @@ def sha256_of(filename, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def load_checkpoint_file(filename, map_location=None, trust_pickle=False):
+def load_from_local_safe(filename, map_location=None, trust_pickle=False):
     """Load a local checkpoint without ever executing pickled code.
 
     Args:

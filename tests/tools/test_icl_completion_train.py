@@ -4,7 +4,7 @@ tools/test.py."""
 import json
 import os.path as osp
 
-from finetec_mm.engine import load_checkpoint_file
+from finetec_mm.engine import load_from_local_safe
 from tests.utils import data_options, run_tool
 
 CONFIG = 'configs/completion/icl_demo.py'
@@ -28,7 +28,7 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'Iter(train) [6/6]' in proc.stdout
     assert 'restore/mpjpe' in proc.stdout and 'loss_prompt' in proc.stdout
-    ckpt = load_checkpoint_file(osp.join(tmp_path, 'iter_6.pth'))
+    ckpt = load_from_local_safe(osp.join(tmp_path, 'iter_6.pth'))
     state = ckpt['state_dict']
     assert state['prior'].shape == (16, 17, 2)
     assert state['prompt_pool'].shape == (16, 16, 17, 2)

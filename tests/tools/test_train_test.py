@@ -6,7 +6,7 @@ import shutil
 import pytest
 import torch
 
-from finetec_mm.engine import load_checkpoint_file
+from finetec_mm.engine import load_from_local_safe
 from tests.utils import data_options, run_tool
 
 CONFIG = 'configs/stgcn_demo_clean.py'
@@ -33,7 +33,7 @@ def test_train_one_epoch_writes_checkpoint(trained):
     work_dir, log = trained
     assert 'Epoch(train) [1][3/3]' in log  # 48 samples / batch 16
     assert 'acc/top1' in log  # validation ran
-    checkpoint = load_checkpoint_file(osp.join(work_dir, 'epoch_1.pth'))
+    checkpoint = load_from_local_safe(osp.join(work_dir, 'epoch_1.pth'))
     assert checkpoint['meta']['epoch'] == 1
     assert checkpoint['meta']['iter'] == 3
     assert 'backbone.data_bn.weight' in checkpoint['state_dict']
@@ -76,8 +76,8 @@ def test_resume_continues_with_optimizer_state(tiny_demo_pkl, tmp_path):
                 str(straight / 'epoch_1.pth'), **det)
     assert 'resumed epoch: 1, iter: 3' in log
     assert 'Epoch(train) [1]' not in log and 'Epoch(train) [2][3/3]' in log
-    a = load_checkpoint_file(str(straight / 'epoch_2.pth'))
-    b = load_checkpoint_file(str(resumed / 'epoch_2.pth'))
+    a = load_from_local_safe(str(straight / 'epoch_2.pth'))
+    b = load_from_local_safe(str(resumed / 'epoch_2.pth'))
     for name, weight in a['state_dict'].items():
         torch.testing.assert_close(b['state_dict'][name], weight,
                                    rtol=1e-4, atol=1e-5)
@@ -152,12 +152,12 @@ def test_publish_checkpoint(trained, tmp_path):
     release = torch.load(released, weights_only=True)
     assert set(release) == {'state_dict', 'meta', '__finetec_digest__'}
     assert release['meta']['epoch'] == 1
-    loaded = load_checkpoint_file(str(released))
-    original = load_checkpoint_file(osp.join(work_dir, 'epoch_1.pth'))
+    loaded = load_from_local_safe(str(released))
+    original = load_from_local_safe(osp.join(work_dir, 'epoch_1.pth'))
     for name, weight in original['state_dict'].items():
         assert torch.equal(loaded['state_dict'][name], weight)
     # a file whose content does not match the hash in its name is refused
     renamed = tmp_path / 'other-00000000.pth'
     shutil.copyfile(released, renamed)
     with pytest.raises(RuntimeError, match='SHA-256'):
-        load_checkpoint_file(str(renamed))
+        load_from_local_safe(str(renamed))

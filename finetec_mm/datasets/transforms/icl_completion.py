@@ -19,8 +19,8 @@ def build_completion_model(checkpoint: str, model: Optional[dict] = None,
     config stored in the checkpoint's meta (written by ``tools/train.py``).
     The prior and the prompt pool come from the checkpoint's buffers.
     """
-    from finetec_mm.engine.safe_checkpoint import load_checkpoint_file
-    state = load_checkpoint_file(checkpoint, map_location='cpu')
+    from finetec_mm.engine.safe_checkpoint import load_from_local_safe
+    state = load_from_local_safe(checkpoint, map_location='cpu')
     if model is None:
         meta_cfg = (state.get('meta') or {}).get('cfg')
         if meta_cfg is None:
