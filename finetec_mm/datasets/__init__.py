@@ -1,3 +1,5 @@
 from . import transforms  # noqa: F401
-from .pose_dataset import CheckedPoseDataset  # noqa: F401
-from .skeleton_bank import SkeletonBank  # noqa: F401
+from .pose_dataset import CheckedPoseDataset
+from .skeleton_bank import SkeletonBank
+
+__all__ = ['CheckedPoseDataset', 'SkeletonBank']

@@ -28,7 +28,7 @@ import os.path as osp
 import pickle
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d

@@ -1,2 +1,3 @@
+from .restoration_metric import RestorationMetric
 
-from .restoration_metric import RestorationMetric  # noqa: F401
+__all__ = ['RestorationMetric']

@@ -1,7 +1,7 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Restoration errors of completed skeleton clips (FineTec §1.2)."""
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import torch

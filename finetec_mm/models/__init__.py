@@ -1,4 +1,1 @@
-
-from . import completion  # noqa: F401
-from . import decomposition, heads  # noqa: F401
-from . import fusion, recognizers  # noqa: F401
+from . import completion, decomposition, fusion, heads, recognizers  # noqa: F401
