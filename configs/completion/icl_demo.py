@@ -2,7 +2,7 @@
 # 2-core CPU (about 10 minutes). Deviations from the paper recipe
 # (configs/completion/icl_gym99.py), all for the short CPU run:
 #   * 16 MLP blocks instead of 48 (3x faster per iteration; 22k parameters);
-#   * 6,000 iterations instead of 40k;
+#   * 12,000 iterations instead of 40k;
 #   * Adam LR 1e-3 -> 1e-5 (cosine) instead of 1e-5 -> 5e-8: at the paper's
 #     LR 4k iterations barely move the near-identity network;
 #   * the training bank has 4 clips per demo sample (5,760 clips).
@@ -15,14 +15,14 @@ _base_ = [
     '../_base_/schedules/adam_cosine_40k.py',
     '../_base_/completion_runtime.py'
 ]
-max_iters = 6000
+max_iters = 12000
 model = dict(
     net=dict(num_blocks=16, merge_after=4),
     bank=_base_.train_dataloader.dataset)
-train_cfg = dict(max_iters=max_iters, val_interval=1000)
+train_cfg = dict(max_iters=max_iters, val_interval=2000)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5,
          by_epoch=False, begin=0, end=max_iters)
 ]
-default_hooks = dict(checkpoint=dict(interval=1000))
+default_hooks = dict(checkpoint=dict(interval=2000))

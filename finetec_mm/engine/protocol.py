@@ -19,7 +19,8 @@ resolved here, when the runner is built:
   FineTec). Entries with ``test_mode=None`` get the mode of their loader
   (False for training, True for val/test), and ``ICLCompletion`` entries
   with ``checkpoint=None`` get the top-level ``completion_checkpoint``
-  (dataset pieces name theirs).
+  (dataset pieces name theirs); so does a hosted ``model.completion`` with
+  ``checkpoint=None``.
 
 Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
 corrupted test clips. ``frozen=True`` (usually given on the command line with
@@ -150,3 +151,6 @@ def resolve_protocol(cfg) -> None:
     for key in ('num_classes', 'num_person'):
         if cfg.get(key, None) is not None and 'model' in cfg:
             _fill_unset(cfg.model, key, cfg[key])
+    hosted = cfg.get('model', {}).get('completion', None)
+    if isinstance(hosted, dict) and hosted.get('checkpoint') is None:
+        hosted['checkpoint'] = cfg.get('completion_checkpoint', None)

@@ -16,5 +16,5 @@ frozen_test_pipeline = [
     dict(type='ApplyFrozenMask'),
     dict(type='GenSkeFeat', dataset='coco', feats=['j']),
     dict(type='FormatGCNInput', num_person=1),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('img_shape', 'frame_dir'))
 ]

@@ -6,7 +6,7 @@ num_person = 2
 decode_tail = [
     dict(type='GenSkeFeat', dataset='coco', feats=['j']),
     dict(type='FormatGCNInput', num_person=num_person),
-    dict(type='PackActionInputs')
+    dict(type='PackActionInputs', meta_keys=('img_shape', 'frame_dir'))
 ]
 train_pipeline = [
     dict(type='PreNormalize2D'),

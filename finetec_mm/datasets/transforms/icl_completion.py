@@ -8,7 +8,6 @@ from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 
 from mmaction.registry import MODELS, TRANSFORMS
-from .gap_filling import fill_gaps, observed_frames
 
 
 def build_completion_model(checkpoint: str, model: Optional[dict] = None,
@@ -43,13 +42,14 @@ class ICLCompletion(BaseTransform):
     """Restore S_base from S_corrupt with a frozen, pre-trained
     ``ICLCompletionModel`` (DESIGN §1.2), one clip at a time.
 
-    Runs after ``SkeletonCorrupt``: reads ``keypoint`` (M, nc·T, V, 2),
-    ``keypoint_score`` (M, nc·T, V) and ``frame_mask`` (nc·T, ) (else the
-    observed frames are derived from zero scores), completes every clip of
-    every person as one batch on ``device``, and writes the completed
-    ``keypoint``. Observed frames are unchanged; the scores of completed
-    frames are linearly interpolated from the observed ones (as ``GapFill``
-    does), so later steps see them as present. ``filled_mask`` marks them.
+    Runs after ``SkeletonCorrupt``: reads ``keypoint`` (M, nc·T, V, 2) and
+    ``keypoint_score`` (M, nc·T, V); a frame of a person is missing when all
+    its scores are 0 (what ``SkeletonCorrupt`` and real pose pipelines
+    write). Every clip of every person is completed in one batch on
+    ``device`` by ``ICLCompletionModel.complete_sequences``. Observed frames
+    are unchanged; the scores of completed frames are linearly interpolated
+    from the observed ones, so later steps see them as present.
+    ``filled_mask`` (M, nc·T) marks them.
 
     The model is loaded lazily on first use, so every dataloader worker
     loads its own copy (one small network; CPU-friendly). The same network
@@ -104,27 +104,22 @@ class ICLCompletion(BaseTransform):
             raise ValueError(f'ICLCompletion: sample {name!r}: {total} '
                              f'frames != num_clips {num_clips} x clip_len '
                              f'{clip_len}')
-        mask = results.get('frame_mask')
-        if mask is None:
-            mask = observed_frames(keypoint, results.get('keypoint_score'))
-        mask = np.asarray(mask, bool)
-        clips = keypoint.reshape(M, num_clips, clip_len, V, C)
-        clip_masks = np.broadcast_to(mask.reshape(1, num_clips, clip_len),
-                                     (M, num_clips, clip_len))
-        with torch.no_grad():
-            completed = self.model.complete(
-                torch.from_numpy(np.ascontiguousarray(
-                    clips.reshape(-1, clip_len, V, C), np.float32)).to(
-                        self.device),
-                torch.from_numpy(clip_masks.reshape(-1, clip_len).copy()).to(
-                    self.device))
-        results['keypoint'] = completed.cpu().numpy().reshape(
+        score = results.get('keypoint_score')
+        # (M, nc*T, ...) -> (M*nc, T, ...): one sequence per person-clip
+        coords = torch.from_numpy(np.ascontiguousarray(
+            keypoint, np.float32)).reshape(M * num_clips, clip_len, V, C)
+        scores = None if score is None else torch.from_numpy(
+            np.ascontiguousarray(score, np.float32)).reshape(
+                M * num_clips, clip_len, V)
+        coords, scores, observed = self.model.complete_sequences(
+            coords.to(self.device),
+            None if scores is None else scores.to(self.device))
+        results['keypoint'] = coords.cpu().numpy().reshape(
             M, total, V, C).astype(keypoint.dtype)
-        if 'keypoint_score' in results:
-            results['keypoint_score'] = fill_gaps(
-                results['keypoint_score'][..., None], mask, 'linear',
-                clip_len=clip_len)[0][..., 0]
-        results['filled_mask'] = ~mask
+        if scores is not None:
+            results['keypoint_score'] = scores.cpu().numpy().reshape(
+                M, total, V).astype(score.dtype)
+        results['filled_mask'] = ~observed.cpu().numpy().reshape(M, total)
         return results
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ from mmaction.registry import DATASETS, MODELS
 from finetec_mm.datasets.transforms.corruption import num_dropped
 from finetec_mm.datasets.transforms.gap_filling import (GAP_FILL_METHODS,
                                                         fill_gaps)
+from .icl_net import linear_fill
 from .masking import STRATEGIES, random_frames_mask, random_strategy_masks
 from .prompt_selection import nearest_clips
 
@@ -27,7 +28,10 @@ class ICLCompletionModel(BaseModel):
     (``roll(inputs, 1)``) masked by a strategy drawn per sample from
     ``strategies`` (same number of missing frames as its query). Returns
     ``loss_query = MSE(S_gt, S_base)`` and ``loss_prompt = MSE(S_context,
-    prompt reconstruction)``, both averaged over all frames.
+    prompt reconstruction)``, both averaged over all frames (the paper's
+    losses), and, with ``loss_velocity_weight > 0``, ``loss_velocity =
+    MSE(ΔS_gt, ΔS_base)`` on first time-differences (not in the paper: it
+    penalises the frame-to-frame jitter that MPJVE measures).
 
     ``mode='predict'``: ``inputs`` are corrupted clips (B, T, V, C) and each
     data sample a dict with ``frame_mask`` (T, ) (else frames with any
@@ -59,6 +63,11 @@ class ICLCompletionModel(BaseModel):
         test_strategy (str): Prompt masking at inference: ``'pattern'`` or
             ``'none'`` (unmasked prompt). Defaults to ``'pattern'``.
         loss_prompt_weight (float): Weight of ``loss_prompt``. Defaults to 1.
+        loss_velocity_weight (float): Weight of ``loss_velocity``; 0 (the
+            paper's losses only) by default.
+        use_prompt (bool): False gives the paper's "w/o ICL" ablation: the
+            prompt stream gets an all-missing, all-zero context (no example
+            to learn from) and there is no ``loss_prompt``. Defaults to True.
         baseline (str, optional): Gap-filling baseline for ``predict``.
         data_preprocessor (dict, optional): Defaults to None.
         init_cfg (dict, optional): Defaults to None.
@@ -72,6 +81,8 @@ class ICLCompletionModel(BaseModel):
                  strategies: Sequence[str] = STRATEGIES,
                  test_strategy: str = 'pattern',
                  loss_prompt_weight: float = 1.,
+                 loss_velocity_weight: float = 0.,
+                 use_prompt: bool = True,
                  baseline: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -88,6 +99,8 @@ class ICLCompletionModel(BaseModel):
         self.strategies = tuple(strategies)
         self.train_ratios = tuple(float(r) for r in train_ratios)
         self.loss_prompt_weight = loss_prompt_weight
+        self.loss_velocity_weight = loss_velocity_weight
+        self.use_prompt = use_prompt
         T, V, C = self.net.clip_len, self.net.num_joints, self.net.coord_dim
         self.register_buffer('prior', torch.zeros(T, V, C))
         self.register_buffer('prompt_pool', torch.zeros(pool_size, T, V, C))
@@ -123,12 +136,26 @@ class ICLCompletionModel(BaseModel):
         query_mask = random_frames_mask(n_drop, T)
         context = clips.roll(1, dims=0)
         context_mask = random_strategy_masks(query_mask, self.strategies)
+        if not self.use_prompt:
+            context, context_mask = self._no_prompt(clips)
         query = clips * query_mask[:, :, None, None]
         completed, recon = self.net(context, context_mask, query, query_mask,
                                     self.prior)
-        return dict(
-            loss_query=F.mse_loss(completed, clips),
-            loss_prompt=self.loss_prompt_weight * F.mse_loss(recon, context))
+        losses = dict(loss_query=F.mse_loss(completed, clips))
+        if self.use_prompt:
+            losses['loss_prompt'] = self.loss_prompt_weight * F.mse_loss(
+                recon, context)
+        if self.loss_velocity_weight > 0:
+            losses['loss_velocity'] = self.loss_velocity_weight * F.mse_loss(
+                completed.diff(dim=1), clips.diff(dim=1))
+        return losses
+
+    @staticmethod
+    def _no_prompt(like: Tensor):
+        """An empty prompt: zero context, every frame missing."""
+        return (torch.zeros_like(like),
+                torch.zeros(like.shape[:2], dtype=torch.bool,
+                            device=like.device))
 
     def complete(self, query: Tensor, query_mask: Tensor) -> Tensor:
         """Complete (B, T, V, C) clips, observed frames unchanged."""
@@ -138,6 +165,10 @@ class ICLCompletionModel(BaseModel):
                              self.baseline)[0][0]
                    for q, m in zip(query, query_mask)]
             return torch.from_numpy(np.stack(out)).to(query)
+        if not self.use_prompt:
+            context, context_mask = self._no_prompt(query)
+            return self.net(context, context_mask, query, query_mask,
+                            self.prior)[0]
         if not self.prompt_pool.abs().sum() > 0:
             raise RuntimeError('ICLCompletionModel: empty prompt pool; build '
                                'the model with `bank` or load a checkpoint')
@@ -147,6 +178,41 @@ class ICLCompletionModel(BaseModel):
                         torch.ones_like(query_mask))
         return self.net(context, context_mask, query, query_mask,
                         self.prior)[0]
+
+    @torch.no_grad()
+    def complete_sequences(self, coords: Tensor,
+                           scores: Optional[Tensor] = None):
+        """Complete person-clips as a pose pipeline delivers them.
+
+        A frame of a sequence is observed when any of its joint scores is
+        > 0 (without scores: any coordinate is non-zero). Sequences with at
+        least one observed frame are completed by :meth:`complete`; the
+        scores of completed frames are linearly interpolated from the
+        observed ones; sequences with none (e.g. padded persons) stay as
+        they are. Used by the ``ICLCompletion`` transform (one sample) and
+        by ``FineTecRecognizer(completion=...)`` (a batch on the device), so
+        both paths give the same S_base.
+
+        Args:
+            coords (Tensor): (N, T, V, C).
+            scores (Tensor, optional): (N, T, V).
+
+        Returns:
+            tuple: completed coords (N, T, V, C), scores (N, T, V) or None,
+            observed-frame mask (N, T) bool.
+        """
+        if scores is not None:
+            observed = scores.gt(0).any(dim=-1)
+        else:
+            observed = coords.ne(0).flatten(2).any(dim=-1)
+        todo = observed.any(dim=1) & ~observed.all(dim=1)
+        coords = coords.clone()
+        if todo.any():
+            coords[todo] = self.complete(coords[todo], observed[todo])
+            if scores is not None:
+                scores = scores.clone()
+                scores[todo] = linear_fill(scores[todo], observed[todo])
+        return coords, scores, observed
 
     @staticmethod
     def _as_list(data_samples) -> List[dict]:

@@ -6,6 +6,10 @@ from torch import Tensor
 
 from mmaction.models.recognizers.base import BaseRecognizer
 from mmaction.registry import MODELS
+from ..decomposition.spatial_decomposition import (STRONG_DEFAULT,
+                                                   WEAK_DEFAULT,
+                                                   build_generators,
+                                                   decompose, perturb_config)
 
 STREAMS = ('base', 'dyna', 'stat')
 
@@ -39,6 +43,16 @@ class FineTecRecognizer(BaseRecognizer):
             subset of ('base', 'dyna', 'stat') in that order. ``('base',)``
             is the "no decomposition" ablation.
         loss_accel_weight (float): λ. Defaults to 1.
+        completion (dict, optional): Host the frozen completion network and
+            run it batched on the model's device: ``dict(checkpoint=...,
+            model=None)`` as for the ``ICLCompletion`` transform. The
+            pipeline then ends with plain (x, y, score) inputs.
+        decomposition (dict, optional): Run the decomposition batched in the
+            model: ``DecompositionAugment`` arguments (``regions``,
+            ``num_dynamic``, ``strong``, ``weak``, ``parents``, ``seed``).
+            Needs ``frame_dir`` in the data samples' metainfo for the
+            per-sample test-time perturbations. Hosted completion +
+            decomposition give the same inputs as the two transforms.
     """
 
     def __init__(self,
@@ -49,6 +63,8 @@ class FineTecRecognizer(BaseRecognizer):
                      type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
                  loss_accel_weight: float = 1.,
+                 completion: Optional[dict] = None,
+                 decomposition: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
@@ -69,6 +85,63 @@ class FineTecRecognizer(BaseRecognizer):
         self.fusion = MODELS.build(fusion)
         self.accel_head = MODELS.build(accel_head) if accel_head else None
         self.loss_accel_weight = loss_accel_weight
+        self.completion = None
+        if completion is not None:
+            from finetec_mm.datasets.transforms.icl_completion import \
+                build_completion_model
+            self.completion = build_completion_model(
+                completion['checkpoint'], completion.get('model'))
+        self.decomposition = None
+        if decomposition is not None:
+            decomposition = dict(decomposition)
+            self.decomposition = dict(
+                regions=decomposition.get('regions', 'coco'),
+                num_dynamic=decomposition.get('num_dynamic', 2),
+                strong_cfg=perturb_config(decomposition.get('strong'),
+                                          STRONG_DEFAULT),
+                weak_cfg=perturb_config(decomposition.get('weak'),
+                                        WEAK_DEFAULT),
+                parents=decomposition.get('parents'))
+            self.decomposition_seed = decomposition.get('seed', 0)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.completion is not None:
+            self.completion.eval()  # frozen
+        return self
+
+    @torch.no_grad()
+    def hosted_inputs(self, inputs: Tensor, data_samples=None) -> Tensor:
+        """(B, nc, M, T, V, 3) [x, y, score] → (B, nc, M, T, V, 2S+1) by the
+        hosted completion and/or decomposition (identity without them)."""
+        if self.completion is None and self.decomposition is None:
+            return inputs
+        B, nc, M, T, V, _ = inputs.shape
+        coords = inputs[..., :2].reshape(-1, T, V, 2)
+        scores = inputs[..., 2].reshape(-1, T, V)
+        if self.completion is not None:
+            coords, scores, _ = self.completion.complete_sequences(
+                coords, scores)
+        streams = dict(base=coords)
+        if self.decomposition is not None:
+            if self.training:
+                gens = build_generators(None, nc, M, num_samples=B)
+            else:
+                if not data_samples or 'frame_dir' not in data_samples[
+                        0].metainfo:
+                    raise ValueError(
+                        'FineTecRecognizer(decomposition=...) needs '
+                        "'frame_dir' in the data samples at test time: add "
+                        "it to PackActionInputs' meta_keys")
+                gens = build_generators(
+                    [d.metainfo['frame_dir'] for d in data_samples], nc, M,
+                    self.decomposition_seed, test_mode=True)
+            dyna, stat, _ = decompose(coords, generators=gens,
+                                      **self.decomposition)
+            streams.update(dyna=dyna, stat=stat)
+        out = torch.cat([streams[s] for s in self.streams] + [scores[..., None]],
+                        dim=-1)
+        return out.reshape(B, nc, M, T, V, -1)
 
     def split_streams(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """(N, M, T, V, 2S+1) → S streams of (N, M, T, V, 2) and the score
@@ -102,9 +175,12 @@ class FineTecRecognizer(BaseRecognizer):
     def extract_feat(self,
                      inputs: Tensor,
                      stage: str = 'backbone',
+                     data_samples=None,
                      **kwargs) -> Tuple:
-        """Features of (B, num_clips, M, T, V, 2S+1) inputs; in training the
-        second element carries ``loss_aux = dict(loss_accel=...)``."""
+        """Features of (B, num_clips, M, T, V, 2S+1) inputs (or (…, 3) with
+        hosted completion/decomposition); in training the second element
+        carries ``loss_aux = dict(loss_accel=...)``."""
+        inputs = self.hosted_inputs(inputs, data_samples)
         B, nc = inputs.shape[:2]
         fused, loss_accel = self.fuse(inputs.reshape((B * nc, ) +
                                                      inputs.shape[2:]))
@@ -123,3 +199,8 @@ class FineTecRecognizer(BaseRecognizer):
         losses = self.cls_head.loss(feats, data_samples)
         losses.update(extra.get('loss_aux', {}))
         return losses
+
+    def predict(self, inputs: Tensor, data_samples, **kwargs):
+        """Class scores averaged over the clips of each sample."""
+        feats, _ = self.extract_feat(inputs, data_samples=data_samples)
+        return self.cls_head.predict(feats, data_samples)

@@ -36,7 +36,7 @@ def test_observed_frames_kept_and_missing_frames_filled():
     assert out['keypoint'].shape == before.shape
     assert np.array_equal(out['keypoint'][:, mask], before[:, mask])
     assert (np.abs(out['keypoint'][:, ~mask]).sum(-1) > 0).all()
-    assert np.array_equal(out['filled_mask'], ~mask)
+    assert np.array_equal(out['filled_mask'], np.stack([~mask, ~mask]))
     scores = out['keypoint_score']
     assert np.allclose(scores, 0.9)  # interpolated between observed 0.9s
 

@@ -57,6 +57,47 @@ def test_loss_mode(bank):
     assert all(p.grad is not None for p in model.parameters())
 
 
+def test_velocity_loss_is_mse_of_time_differences(bank):
+    clips = torch.from_numpy(bank.clips[:4])
+    torch.manual_seed(0)
+    plain = ICLCompletionModel(NET, bank=bank, pool_size=8)
+    torch.manual_seed(0)
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8,
+                               loss_velocity_weight=2.)
+    model.load_state_dict(plain.state_dict())
+    torch.manual_seed(1)
+    losses = model(clips, mode='loss')
+    # recompute with the same random draws
+    torch.manual_seed(1)
+    B, T = clips.shape[:2]
+    from finetec_mm.datasets.transforms.corruption import num_dropped
+    from finetec_mm.models.completion.masking import (random_frames_mask,
+                                                      random_strategy_masks)
+    counts = torch.tensor([num_dropped(T, r) for r in model.train_ratios])
+    n_drop = counts[torch.randint(len(counts), (B, ))]
+    query_mask = random_frames_mask(n_drop, T)
+    context_mask = random_strategy_masks(query_mask, model.strategies)
+    completed, _ = model.net(clips.roll(1, 0), context_mask,
+                             clips * query_mask[:, :, None, None],
+                             query_mask, model.prior)
+    expected = ((completed.diff(dim=1) - clips.diff(dim=1))**2).mean()
+    torch.testing.assert_close(losses['loss_velocity'], 2 * expected)
+    assert 'loss_velocity' not in plain(clips, mode='loss')
+
+
+def test_without_prompt_the_context_is_ignored(bank):
+    torch.manual_seed(0)
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8, use_prompt=False)
+    losses = model(torch.from_numpy(bank.clips[:4]), mode='loss')
+    assert set(losses) == {'loss_query'}
+    inputs, samples, _, mask = batch(bank)
+    model.eval()
+    completed = model(inputs, samples, mode='tensor')
+    model.prompt_pool.normal_()  # the pool must not matter any more
+    assert torch.equal(completed, model(inputs, samples, mode='tensor'))
+    assert torch.equal(completed[mask], inputs[mask])
+
+
 def test_predict_keeps_observed_frames_and_packs_for_the_metric(bank):
     model = ICLCompletionModel(NET, bank=bank, pool_size=8).eval()
     inputs, samples, gt, mask = batch(bank)
