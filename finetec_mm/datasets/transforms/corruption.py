@@ -8,6 +8,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from .skeleton_checks import check_clips, check_skeleton
 
 #: Corruption level name -> fraction of frames dropped per clip.
 CORRUPTION_LEVELS = dict(minor=0.25, moderate=0.5, severe=0.75)
@@ -319,12 +320,7 @@ class SkeletonCorrupt(BaseTransform):
             self._fail(name, 'clip stage needs `clip_len` (place '
                        'SkeletonCorrupt after UniformSampleFrames/PoseDecode '
                        "or use stage='raw')")
-        clip_len = int(results['clip_len'])
-        num_clips = int(results.get('num_clips', 1) or 1)
-        if clip_len < 1 or clip_len * num_clips != T:
-            self._fail(name, f'keypoint has {T} frames, expected num_clips * '
-                       f'clip_len = {num_clips} * {clip_len}')
-        return clip_len, num_clips
+        return check_clips(results, T, 'SkeletonCorrupt', name)
 
     def transform(self, results: Dict) -> Dict:
         """The transform function of :class:`SkeletonCorrupt`.
@@ -335,26 +331,8 @@ class SkeletonCorrupt(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        name = str(results.get('frame_dir', '<unknown>'))
-        if 'keypoint' not in results:
-            self._fail(name, 'no `keypoint`')
-        kp = np.asarray(results['keypoint'])
-        if kp.ndim != 4:
-            self._fail(name, f'keypoint must be 4-D (M, T, V, C), got shape '
-                       f'{kp.shape}')
+        name, kp, score = check_skeleton(results, 'SkeletonCorrupt')
         M, T, V, C = kp.shape
-        if T == 0 or M == 0 or V == 0:
-            self._fail(name, f'empty sequence, keypoint shape {kp.shape}')
-        if not np.isfinite(kp).all():
-            self._fail(name, 'keypoint has NaN or inf values')
-        score = results.get('keypoint_score')
-        if score is not None:
-            score = np.asarray(score)
-            if score.shape != kp.shape[:3]:
-                self._fail(name, f'keypoint_score shape {score.shape} does '
-                           f'not match keypoint[..., 0] shape {kp.shape[:3]}')
-            if not np.isfinite(score).all():
-                self._fail(name, 'keypoint_score has NaN or inf values')
         seg_len, num_segs = self._segments(results, name, T)
         if self.test_mode and 'frame_dir' not in results:
             self._fail(name, 'test mode needs `frame_dir` (the sample '

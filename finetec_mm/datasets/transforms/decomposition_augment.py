@@ -7,6 +7,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from .skeleton_checks import check_clips, check_skeleton
 from finetec_mm.models.decomposition.spatial_decomposition import (
     SKELETON_LAYOUTS, decompose, perturb_config, random_generator,
     region_membership, sample_generator, STRONG_DEFAULT, WEAK_DEFAULT)
@@ -109,37 +110,18 @@ class DecompositionAugment(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        name = str(results.get('frame_dir', '<unknown>'))
-        if 'keypoint' not in results:
-            self._fail(name, 'no `keypoint`')
-        kp = np.asarray(results['keypoint'])
-        if kp.ndim != 4:
-            self._fail(name, f'keypoint must be 4-D (M, T, V, C), got shape '
-                       f'{kp.shape}')
+        name, kp, score = check_skeleton(results, 'DecompositionAugment')
         M, T, V, C = kp.shape
         if C != 2:
             self._fail(name, f'keypoint must have C = 2 coordinates, got '
                        f'shape {kp.shape} (apply DecompositionAugment once, '
                        'before FormatGCNInput / GenSkeFeat)')
-        if T == 0 or M == 0 or V == 0:
-            self._fail(name, f'empty sequence, keypoint shape {kp.shape}')
-        if not np.isfinite(kp).all():
-            self._fail(name, 'keypoint has NaN or inf values')
-        score = results.get('keypoint_score')
-        if score is not None and np.shape(score) != kp.shape[:3]:
-            self._fail(name, f'keypoint_score shape {np.shape(score)} does '
-                       f'not match keypoint[..., 0] shape {kp.shape[:3]}')
         try:
             region_membership(self.regions, V)
         except ValueError as err:
             self._fail(name, str(err))
-        clip_len = int(results.get('clip_len') or T)
-        num_clips = int(results.get('num_clips', 1) or 1)
-        if results.get('clip_len') is None:
-            num_clips = 1
-        if clip_len < 1 or clip_len * num_clips != T:
-            self._fail(name, f'keypoint has {T} frames, expected num_clips * '
-                       f'clip_len = {num_clips} * {clip_len}')
+        clip_len, num_clips = check_clips(results, T, 'DecompositionAugment',
+                                          name)
         if self.test_mode and 'frame_dir' not in results:
             self._fail(name, 'test mode needs `frame_dir` (the sample '
                        'identity) to seed the perturbations')

@@ -6,6 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from .skeleton_checks import check_clips, check_skeleton
 
 GAP_FILL_METHODS = ('linear', 'copy_lr', 'copy_rl')
 
@@ -165,21 +166,9 @@ class GapFill(BaseTransform):
         Returns:
             dict: The result dict.
         """
-        name = str(results.get('frame_dir', '<unknown>'))
-        kp = np.asarray(results['keypoint'])
-        if kp.ndim != 4:
-            raise ValueError(f'GapFill: sample {name!r}: keypoint must be '
-                             f'4-D (M, T, V, C), got shape {kp.shape}')
+        name, kp, score = check_skeleton(results, 'GapFill')
         T = kp.shape[1]
-        score = results.get('keypoint_score')
-        clip_len = results.get('clip_len')
-        if clip_len is not None:
-            num_clips = int(results.get('num_clips', 1) or 1)
-            if int(clip_len) * num_clips != T:
-                raise ValueError(
-                    f'GapFill: sample {name!r}: keypoint has {T} frames, '
-                    f'expected num_clips * clip_len = {num_clips} * '
-                    f'{clip_len}')
+        clip_len, _ = check_clips(results, T, 'GapFill', name)
         if 'frame_mask' in results:
             mask = np.asarray(results['frame_mask'], dtype=bool)
             if mask.shape != (T, ):
