@@ -138,3 +138,17 @@ def test_multi_gcn_averages_six_stream_scores():
     torch.testing.assert_close(
         torch.stack([p.pred_scores.item for p in preds]), expected,
         rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('M,nc', [(1, 1), (2, 1), (1, 10), (2, 10)])
+def test_forward_backward_persons_and_clips(M, nc):
+    model = build()
+    x = inputs(B=2, nc=1, M=M)
+    losses = model(x, samples(2), mode='loss')
+    (losses['loss_cls'] + losses['loss_accel']).backward()
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
+    model.eval()
+    with torch.no_grad():
+        preds = model(inputs(B=2, nc=nc, M=M), samples(2), mode='predict')
+    assert [p.pred_scores.item.shape for p in preds] == [(5, ), (5, )]
