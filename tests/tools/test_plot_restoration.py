@@ -8,7 +8,7 @@ from tests.utils import ROOT, run_tool
 
 TOOL = 'tools/analysis/plot_restoration.py'
 CONFIG = 'configs/completion/icl_demo.py'
-CKPT = osp.join(ROOT, 'checkpoints', 'icl_demo-acd3cf43.pth')
+CKPT = osp.join(ROOT, 'checkpoints', 'icl_demo-64b59ccf.pth')
 
 
 def _options(pkl):
