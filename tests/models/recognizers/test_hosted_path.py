@@ -3,7 +3,7 @@ import copy
 
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose, pseudo_collate
+from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 import finetec_mm  # noqa: F401
