@@ -69,7 +69,10 @@ def test_resume_continues_with_optimizer_state(tiny_demo_pkl, tmp_path):
     optimizer momentum and LR schedule are all restored. Deterministic clip
     sampling removes the data randomness."""
     det = {'train_dataloader.dataset.pipeline.1.test_mode': True,
-           'train_cfg.max_epochs': 2, 'param_scheduler.0.T_max': 2}
+           'train_cfg.max_epochs': 2,
+           # warm-up in epoch 1, cosine in epoch 2: both must be restored
+           'param_scheduler.0.end': 1, 'param_scheduler.1.begin': 1,
+           'param_scheduler.1.end': 2, 'param_scheduler.1.T_max': 1}
     straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
     train(straight, tiny_demo_pkl, '--no-validate', **det)
     log = train(resumed, tiny_demo_pkl, '--no-validate', '--resume',
