@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.finetec-installed
-DEMO_CONFIG ?= configs/stgcn_demo_severe_interp.py
+DEMO_CONFIG ?= configs/finetec_demo_severe.py
 DEMO_WORK_DIR ?= work_dirs/demo
 PYTEST_ARGS ?=
 

@@ -38,3 +38,14 @@ def data_options(pkl, **extra):
     }
     opts.update(extra)
     return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+
+
+def load_tool(path):
+    """Import ``tools/...py`` (relative to the repository root) as a module,
+    to call its functions and ``main(argv)`` in this process."""
+    import importlib.util
+    name = 'tool_' + osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

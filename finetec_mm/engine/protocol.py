@@ -22,6 +22,15 @@ resolved here, when the runner is built:
   (dataset pieces name theirs); so does a hosted ``model.completion`` with
   ``checkpoint=None``.
 
+* ``test_time_perturb`` (optional, e.g. ``dict(noise=0.03)`` or
+  ``dict(drop=0.3)``; robustness evaluation, the paper's Table 6): a
+  ``TestTimePerturb(**test_time_perturb)`` step is inserted into the *test*
+  pipeline right after the corruption (``SkeletonCorrupt`` /
+  ``ApplyFrozenMask``, else after ``PoseDecode``), before gap filling and
+  completion (see
+  :func:`finetec_mm.datasets.transforms.insert_perturbation`). Val and
+  train pipelines are unchanged.
+
 Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
 corrupted test clips. ``frozen=True`` (usually given on the command line with
 the frozen file as ``test_dataloader.dataset.ann_file``) rewrites the val and
@@ -148,6 +157,14 @@ def resolve_protocol(cfg) -> None:
                 else:
                     pipeline.append(step)
             dataset['pipeline'] = copy.deepcopy(pipeline)
+    perturb = cfg.get('test_time_perturb', None)
+    if perturb is not None:
+        from finetec_mm.datasets.transforms.test_time_perturb import \
+            insert_perturbation
+        loader_cfg = cfg.get('test_dataloader', None) or {}
+        for dataset in pipeline_datasets(loader_cfg.get('dataset')):
+            dataset['pipeline'] = insert_perturbation(
+                dataset['pipeline'], perturb, 'the test pipeline')
     for key in ('num_classes', 'num_person'):
         if cfg.get(key, None) is not None and 'model' in cfg:
             _fill_unset(cfg.model, key, cfg[key])

@@ -7,6 +7,9 @@ from .frozen_mask import ApplyFrozenMask
 from .gap_filling import (GAP_FILL_METHODS, GapFill, fill_gaps, gap_sources,
                           observed_frames)
 from .icl_completion import ICLCompletion, build_completion_model
+from .missing_frames import MarkMissingFrames
+from .test_time_perturb import (NOISE_UNITS, TestTimePerturb, bbox_size,
+                                insert_perturbation)
 
 __all__ = [
     'CORRUPTION_LEVELS', 'SkeletonCorrupt', 'corruption_masks', 'drop_mask',
@@ -14,5 +17,6 @@ __all__ = [
     'DecompositionAugment', 'FROZEN_FIELDS', 'LoadFrozenClips',
     'check_frozen_sample', 'ApplyFrozenMask', 'GAP_FILL_METHODS', 'GapFill',
     'fill_gaps', 'gap_sources', 'observed_frames', 'ICLCompletion',
-    'build_completion_model'
+    'build_completion_model', 'MarkMissingFrames', 'NOISE_UNITS',
+    'TestTimePerturb', 'bbox_size', 'insert_perturbation'
 ]
