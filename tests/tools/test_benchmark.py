@@ -1,0 +1,140 @@
+"""tools/analysis/benchmark.py: a --quick run at tiny sizes writes every
+figure, its baseline and their ratio."""
+import json
+import math
+import os.path as osp
+
+import pytest
+
+from tests.utils import ROOT, run_tool
+
+CONFIG = 'configs/finetec_demo_severe.py'
+HOSTED = 'configs/finetec_demo_severe_hosted.py'
+BASELINE = 'configs/stgcn_demo_severe.py'
+NUM_CLASSES = 10
+BATCH = 4
+
+# ratio -> (figure, baseline), as docs/benchmarks.md defines them
+EXPECTED_RATIOS = {
+    'pipeline_ratio': ('pipeline_samples_per_s',
+                       'pipeline_samples_per_s_baseline'),
+    'pipeline_hosted_ratio': ('pipeline_samples_per_s_hosted',
+                              'pipeline_samples_per_s_baseline'),
+    'train_step_ratio': ('train_step_s', 'train_step_s_baseline'),
+    'train_step_hosted_ratio': ('train_step_s_hosted',
+                                'train_step_s_baseline'),
+    'train_samples_per_s_ratio': ('train_samples_per_s',
+                                  'train_samples_per_s_baseline'),
+    'train_samples_per_s_hosted_ratio': ('train_samples_per_s_hosted',
+                                         'train_samples_per_s_baseline'),
+    'infer_ratio': ('infer_samples_per_s', 'infer_samples_per_s_baseline'),
+    'infer_pipelined_ratio': ('infer_samples_per_s_pipelined',
+                              'infer_samples_per_s_baseline'),
+    'params_ratio': ('params_finetec', 'params_baseline'),
+    'params_hosted_ratio': ('params_finetec_hosted', 'params_baseline'),
+    'flops_ratio': ('flops_finetec', 'flops_baseline'),
+    'flops_hosted_ratio': ('flops_finetec_hosted', 'flops_baseline'),
+    'peak_memory_ratio': ('peak_memory_mb_finetec',
+                          'peak_memory_mb_baseline'),
+    'peak_memory_hosted_ratio': ('peak_memory_mb_finetec_hosted',
+                                 'peak_memory_mb_baseline'),
+}
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp('benchmark') / 'bench.json'
+    proc = run_tool('tools/analysis/benchmark.py', '--device', 'cpu',
+                    '--quick', '--batch-size', str(BATCH), '--num-classes',
+                    str(NUM_CLASSES), '--pipeline-samples', '8', '--sweep',
+                    '--sweep-batch', '2', '--sweep-clip', '16',
+                    '--sweep-person', '1', '--json', str(out), timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return proc.stdout, json.load(open(out))
+
+
+def test_json_has_every_figure_and_its_baseline(quick_run):
+    _, r = quick_run
+    assert r['errors'] == []
+    for key in ('pipeline_ratio', 'train_step_ratio', 'train_samples_per_s',
+                'infer_samples_per_s', 'pipeline_samples_per_s_baseline',
+                'train_step_s_baseline', 'train_samples_per_s_baseline',
+                'infer_samples_per_s_baseline', 'device_name',
+                'torch_version'):
+        assert r.get(key) is not None, key
+    assert r['device'] == 'cpu'
+    assert r['batch_size'] == BATCH and r['clip_len'] == 16
+    assert r['num_classes'] == NUM_CLASSES and r['quick'] is True
+    assert r['infer_variant'] == 'hosted'
+    assert 'ICLCompletion' in r['pipeline_finetec']
+    assert 'DecompositionAugment' in r['pipeline_finetec']
+    assert r['pipeline_baseline'] == [
+        'PreNormalize2D', 'GenSkeFeat', 'UniformSampleFrames', 'PoseDecode',
+        'FormatGCNInput', 'PackActionInputs']
+
+
+def test_figures_positive_and_ratios_are_figure_over_baseline(quick_run):
+    _, r = quick_run
+    assert {k: tuple(v) for k, v in r['ratios'].items()} == EXPECTED_RATIOS
+    for ratio, (figure, baseline) in EXPECTED_RATIOS.items():
+        for key in (ratio, figure, baseline):
+            value = r[key]
+            assert isinstance(value, (int, float)), (key, value)
+            assert math.isfinite(value) and value > 0, (key, value)
+        assert r[ratio] == pytest.approx(r[figure] / r[baseline],
+                                         rel=1e-12), ratio
+    assert r['infer_gym288_test_s'] == pytest.approx(
+        9484 / r['infer_samples_per_s'])
+    for name in ('finetec', 'baseline', 'finetec_hosted'):
+        assert r['train_samples_per_s_estimate'][name] > 0
+    for target in r['targets']:  # cpu: the two CPU targets (+ pipeline)
+        assert target['value'] == r[target['figure']]
+    assert {t['figure'] for t in r['targets']} == {'pipeline_ratio',
+                                                   'train_step_ratio'}
+    [row] = r['sweep']
+    assert (row['batch_size'], row['clip_len'], row['num_person']) == (2, 16,
+                                                                       1)
+    for name in ('finetec', 'baseline', 'finetec_hosted'):
+        assert row[f'train_step_s_{name}'] > 0
+    assert row['ratio_finetec'] == pytest.approx(
+        row['train_step_s_finetec'] / row['train_step_s_baseline'])
+
+
+def test_parameter_counts_match_independently_built_models(
+        quick_run, monkeypatch):
+    _, r = quick_run
+    monkeypatch.chdir(ROOT)
+    import finetec_mm  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from finetec_mm.engine.protocol import resolve_protocol
+    from mmaction.registry import MODELS
+    init_default_scope('mmaction')
+
+    def params(path):
+        cfg = Config.fromfile(osp.join(ROOT, path))
+        cfg.num_classes = NUM_CLASSES
+        resolve_protocol(cfg)
+        assert cfg.model.cls_head.num_classes == NUM_CLASSES
+        model = MODELS.build(cfg.model)
+        return model, sum(p.numel() for p in model.parameters())
+
+    _, finetec = params(CONFIG)
+    _, baseline = params(BASELINE)
+    hosted_model, hosted = params(HOSTED)
+    assert r['params_finetec'] == finetec
+    assert r['params_baseline'] == baseline
+    assert r['params_finetec_hosted'] == hosted
+    assert r['params_completion'] == sum(
+        p.numel() for p in hosted_model.completion.parameters())
+    assert hosted == finetec + r['params_completion']
+
+
+def test_table_is_printed(quick_run):
+    stdout, r = quick_run
+    for text in ('data pipeline, samples/s, 1 core', 'train step (batch 4)',
+                 'train end to end', 'inference, samples/s', 'parameters',
+                 'FLOPs', 'peak train memory', 'targets (issue #6)',
+                 'sweep: train step', '[benchmark] pipeline pass 1/1'):
+        assert text in stdout, text
