@@ -14,30 +14,15 @@ BASELINE = 'configs/stgcn_demo_severe.py'
 NUM_CLASSES = 10
 BATCH = 4
 
-# ratio -> (figure, baseline), as docs/benchmarks.md defines them
-EXPECTED_RATIOS = {
+# the ratios issue #6 asks for -> (figure, baseline), as docs/benchmarks.md
+# defines them; the script may report more
+REQUIRED_RATIOS = {
     'pipeline_ratio': ('pipeline_samples_per_s',
                        'pipeline_samples_per_s_baseline'),
-    'pipeline_hosted_ratio': ('pipeline_samples_per_s_hosted',
-                              'pipeline_samples_per_s_baseline'),
     'train_step_ratio': ('train_step_s', 'train_step_s_baseline'),
-    'train_step_hosted_ratio': ('train_step_s_hosted',
-                                'train_step_s_baseline'),
     'train_samples_per_s_ratio': ('train_samples_per_s',
                                   'train_samples_per_s_baseline'),
-    'train_samples_per_s_hosted_ratio': ('train_samples_per_s_hosted',
-                                         'train_samples_per_s_baseline'),
     'infer_ratio': ('infer_samples_per_s', 'infer_samples_per_s_baseline'),
-    'infer_pipelined_ratio': ('infer_samples_per_s_pipelined',
-                              'infer_samples_per_s_baseline'),
-    'params_ratio': ('params_finetec', 'params_baseline'),
-    'params_hosted_ratio': ('params_finetec_hosted', 'params_baseline'),
-    'flops_ratio': ('flops_finetec', 'flops_baseline'),
-    'flops_hosted_ratio': ('flops_finetec_hosted', 'flops_baseline'),
-    'peak_memory_ratio': ('peak_memory_mb_finetec',
-                          'peak_memory_mb_baseline'),
-    'peak_memory_hosted_ratio': ('peak_memory_mb_finetec_hosted',
-                                 'peak_memory_mb_baseline'),
 }
 
 
@@ -75,8 +60,9 @@ def test_json_has_every_figure_and_its_baseline(quick_run):
 
 def test_figures_positive_and_ratios_are_figure_over_baseline(quick_run):
     _, r = quick_run
-    assert {k: tuple(v) for k, v in r['ratios'].items()} == EXPECTED_RATIOS
-    for ratio, (figure, baseline) in EXPECTED_RATIOS.items():
+    ratios = {k: tuple(v) for k, v in r['ratios'].items()}
+    assert REQUIRED_RATIOS.items() <= ratios.items()
+    for ratio, (figure, baseline) in ratios.items():
         for key in (ratio, figure, baseline):
             value = r[key]
             assert isinstance(value, (int, float)), (key, value)
