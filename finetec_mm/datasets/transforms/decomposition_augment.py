@@ -9,8 +9,9 @@ from mmcv.transforms import BaseTransform
 from mmaction.registry import TRANSFORMS
 from .skeleton_checks import check_clips, check_skeleton
 from finetec_mm.models.decomposition.spatial_decomposition import (
-    SKELETON_LAYOUTS, decompose, perturb_config, random_generator,
-    region_membership, sample_generator, STRONG_DEFAULT, WEAK_DEFAULT)
+    SKELETON_LAYOUTS, decompose, perturb_config, region_membership,
+    STRONG_DEFAULT, WEAK_DEFAULT)
+from finetec_mm.models.decomposition.sequence_random import SequenceRandom
 
 
 @TRANSFORMS.register_module()
@@ -25,11 +26,10 @@ class DecompositionAugment(BaseTransform):
     marks them in all three. ``FormatGCNInput`` then yields
     (num_clips, M, T, V, 7) = [base xy, dyna xy, stat xy, score].
 
-    Randomness: clip ``k`` / person ``m`` uses
-    ``sample_generator(frame_dir, k, seed, m)`` in test mode (the in-model
-    path with :func:`~finetec_mm.models.decomposition.build_generators`
-    gives bit-identical streams), else a generator seeded from numpy's
-    global RNG.
+    Randomness: clip ``k`` / person ``m`` uses the random stream keyed by
+    ``sample_key(frame_dir, k, seed, m)`` in test mode (the in-model path
+    with :meth:`SequenceRandom.for_samples` gives bit-identical streams),
+    else a stream keyed from numpy's global RNG.
 
     Required Keys:
 
@@ -132,14 +132,11 @@ class DecompositionAugment(BaseTransform):
         base = base.reshape(M, num_clips, clip_len, V, C).transpose(0, 1)
         base = base.reshape(num_clips * M, clip_len, V, C)
         if self.test_mode:
-            gens = [
-                sample_generator(name, k, self.seed, m)
-                for k in range(num_clips) for m in range(M)
-            ]
+            rng = SequenceRandom.for_samples([name], num_clips, M, self.seed)
         else:
-            gens = [random_generator() for _ in range(num_clips * M)]
+            rng = SequenceRandom.from_numpy(num_clips * M)
         with torch.no_grad():
-            dyna, stat, dyn = decompose(base, self.regions, gens,
+            dyna, stat, dyn = decompose(base, self.regions, rng,
                                         self.strong, self.weak,
                                         self.num_dynamic, self.parents)
         by_name = dict(base=base, dyna=dyna, stat=stat)

@@ -3,8 +3,8 @@
 
 The same functions run on one sample in the data pipeline
 (:class:`~finetec_mm.datasets.transforms.DecompositionAugment`) and on a
-batch inside the model; with the same per-sample generators both give
-bit-identical results on the same device.
+batch inside the model; with the same per-sequence random streams both
+give bit-identical results on the same device.
 
 Conventions:
 
@@ -15,18 +15,20 @@ Conventions:
   coordinates is non-zero, so missing frames (and occluded joints) are
   recognised from the data alone, identically in the pipeline and in the
   model. Frames filled by a completion step count as observed.
-* Randomness comes from ``generators``: a sequence of N CPU
-  ``torch.Generator``, one per sequence. Every draw of sequence ``i`` comes
-  from ``generators[i]`` with a shape that depends only on (T, V, C), so the
-  result of a sequence does not depend on the rest of the batch. Draws are
-  made on the CPU in float32 and moved to the data's device.
+* Randomness comes from ``rng``, a
+  :class:`~finetec_mm.models.decomposition.sequence_random.SequenceRandom`
+  with one counter-based stream per sequence, evaluated on the data's
+  device. Every draw of sequence ``i`` reads positions of its own stream
+  that depend only on (T, V, C) and the perturbation settings, so the result
+  of a sequence does not depend on the rest of the batch.
 """
-import hashlib
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+import functools
+from typing import Dict, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 from torch import Tensor
+
+from .sequence_random import SequenceRandom
 
 #: Body regions and kinematic trees of the supported joint layouts. The
 #: parents follow MMAction2's ``Graph`` layouts (root: -1).
@@ -66,70 +68,10 @@ WEAK_DEFAULT = dict(flip_prob=0.1, bone_scale=0., crop_ratio=(0.9, 1.0),
                     drop_ratio=0., time_flip_prob=0., noise_std=0.005,
                     axis_mask_prob=0., dropout_prob=0.)
 
-Generators = Sequence[torch.Generator]
-
-
-# ---------------------------------------------------------------- randomness
-def sample_generator(sample_id: str,
-                     clip_idx: Union[int, str],
-                     seed: int,
-                     person: int = 0) -> torch.Generator:
-    """A torch generator that is a pure function of (sample, clip, seed).
-
-    Same key as :func:`~finetec_mm.datasets.transforms.sample_rng`:
-    SHA-256 of ``f'{sample_id}|{clip_idx}|{seed}'`` (person 0); person
-    ``m > 0`` appends ``f'|{m}'`` so every person of a clip has its own
-    stream (zero-padded persons then do not shift the draws of real ones).
-    """
-    key = f'{sample_id}|{clip_idx}|{seed}'
-    if person:
-        key += f'|{person}'
-    digest = hashlib.sha256(key.encode('utf-8')).digest()
-    return torch.Generator().manual_seed(int.from_bytes(digest[:8], 'little'))
-
-
-def random_generator() -> torch.Generator:
-    """Training-mode generator, seeded from numpy's global RNG (which
-    MMEngine seeds per worker)."""
-    seed = int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
-    return torch.Generator().manual_seed(seed)
-
-
-def build_generators(sample_ids: Optional[Sequence[str]],
-                     num_clips: int,
-                     num_person: int,
-                     seed: int = 0,
-                     test_mode: bool = False,
-                     num_samples: Optional[int] = None) -> List[
-                         torch.Generator]:
-    """Generators of a batch laid out as (sample, clip, person).
-
-    This is the order of ``(B, num_clips, M, T, V, C)`` inputs (what
-    ``FormatGCNInput`` + collation give) flattened to ``(B*num_clips*M, T, V,
-    C)``. In test mode, clip ``k`` / person ``m`` of sample ``s`` uses
-    ``sample_generator(s, k, seed, m)``, exactly as the pipeline does.
-    """
-    if test_mode:
-        return [
-            sample_generator(str(s), k, seed, m) for s in sample_ids
-            for k in range(num_clips) for m in range(num_person)
-        ]
-    n = len(sample_ids) if num_samples is None else num_samples
-    return [random_generator() for _ in range(n * num_clips * num_person)]
-
-
-def _draw(generators: Generators, shape: Sequence[int], like: Tensor,
-          normal: bool = False) -> Tensor:
-    """(N, *shape) draws, sequence ``i`` from ``generators[i]``."""
-    fn = torch.randn if normal else torch.rand
-    out = torch.stack([fn(tuple(shape), generator=g) for g in generators])
-    return out.to(device=like.device, dtype=like.dtype)
-
-
-def _check_generators(S: Tensor, generators: Generators) -> None:
-    if len(generators) != S.shape[0]:
-        raise ValueError(f'need one generator per sequence: got '
-                         f'{len(generators)} for {S.shape[0]} sequences')
+def _check_rng(S: Tensor, rng: SequenceRandom) -> None:
+    if len(rng) != S.shape[0]:
+        raise ValueError(f'need one random stream per sequence: got '
+                         f'{len(rng)} for {S.shape[0]} sequences')
 
 
 # ------------------------------------------------------------------- motion
@@ -186,14 +128,19 @@ def _region_list(regions) -> Tuple[Tuple[int, ...], ...]:
 def region_membership(regions, num_joints: int,
                       device=None) -> Tensor:
     """(R, V) bool: joint ``v`` belongs to region ``r``."""
-    regions = _region_list(regions)
+    return _membership(_region_list(regions), num_joints).to(device)
+
+
+@functools.lru_cache(maxsize=64)
+def _membership(regions: Tuple[Tuple[int, ...], ...],
+                num_joints: int) -> Tensor:
     member = torch.zeros(len(regions), num_joints, dtype=torch.bool)
     for r, joints in enumerate(regions):
         if max(joints) >= num_joints or min(joints) < 0:
             raise ValueError(f'region {joints} does not fit {num_joints} '
                              f'joints')
         member[r, list(joints)] = True
-    return member.to(device)
+    return member
 
 
 def region_scores(motion: Tensor, regions='coco') -> Tensor:
@@ -285,7 +232,7 @@ def _resample(S: Tensor, pos: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------ spatial perturbations
-def horizontal_flip(S: Tensor, generators: Generators,
+def horizontal_flip(S: Tensor, rng: SequenceRandom,
                     prob: float = 1.) -> Tensor:
     """Mirror the x coordinate about the body centre, with prob ``prob``.
 
@@ -293,8 +240,8 @@ def horizontal_flip(S: Tensor, generators: Generators,
     joints (an involution: the centre of the mirror image is ``c`` again).
     Joint labels are not swapped. Draws: 1 uniform per sequence.
     """
-    _check_generators(S, generators)
-    hit = _draw(generators, (1, ), S)[:, 0] < prob  # N
+    _check_rng(S, rng)
+    hit = rng.uniform((1, ), S)[:, 0] < prob  # N
     x = S[..., 0]
     centre = x.sum(dim=2).sum(dim=1) / (x.shape[1] * x.shape[2])
     flipped = 2 * centre[:, None, None] - x
@@ -302,102 +249,124 @@ def horizontal_flip(S: Tensor, generators: Generators,
     return torch.cat([x[..., None], S[..., 1:]], dim=-1)
 
 
-def gaussian_noise(S: Tensor, generators: Generators,
+def gaussian_noise(S: Tensor, rng: SequenceRandom,
                    std: float) -> Tensor:
-    """Add i.i.d. N(0, std^2) noise. Draws: T*V*C normals per sequence."""
-    _check_generators(S, generators)
-    return S + std * _draw(generators, S.shape[1:], S, normal=True)
+    """Add i.i.d. N(0, std^2) noise. Draws: T*V*C normals (as many
+    uniforms, rounded up to even) per sequence."""
+    _check_rng(S, rng)
+    return S + std * rng.normal(S.shape[1:], S)
 
 
-def axis_mask(S: Tensor, generators: Generators, prob: float = 1.) -> Tensor:
+def axis_mask(S: Tensor, rng: SequenceRandom, prob: float = 1.) -> Tensor:
     """With prob ``prob``, zero one coordinate axis (uniform over C) of the
     whole sequence. Draws: 2 uniforms per sequence."""
-    _check_generators(S, generators)
+    _check_rng(S, rng)
     C = S.shape[-1]
-    u = _draw(generators, (2, ), S)
+    u = rng.uniform((2, ), S)
     axis = (u[:, 1] * C).long().clamp(max=C - 1)
     hit = (torch.arange(C, device=S.device)[None] == axis[:, None])
     hit = hit & (u[:, :1] < prob)  # N, C
     return torch.where(hit[:, None, None, :], torch.zeros_like(S), S)
 
 
-def _topological(parents: Sequence[int]) -> List[int]:
-    order, placed = [], set()
-    while len(order) < len(parents):
-        added = False
-        for v, p in enumerate(parents):
-            if v not in placed and (p < 0 or p in placed):
-                order.append(v)
-                placed.add(v)
-                added = True
-        if not added:
-            raise ValueError(f'parents {parents} contain a cycle')
-    return order
+def kinematic_chains(parents: Sequence[int]) -> Tuple[Tensor, Tensor]:
+    """The kinematic tree as matrices (cached per tree; do not modify).
+
+    Returns:
+        tuple: ``chain`` (V, V) bool, ``chain[v, u]`` = joint ``u`` is ``v``
+        or one of its ancestors and not a root (its bone lies on the path
+        from ``v``'s root to ``v``); ``root`` (V,) long, the root of each
+        joint's tree. Raises on cycles and out-of-range parents.
+    """
+    return _chains(tuple(int(p) for p in parents))
 
 
-def bone_rescale(S: Tensor, generators: Generators, scale: float,
+@functools.lru_cache(maxsize=64)
+def _chains(parents: Tuple[int, ...]) -> Tuple[Tensor, Tensor]:
+    V = len(parents)
+    chain = torch.zeros(V, V, dtype=torch.bool)
+    root = torch.zeros(V, dtype=torch.long)
+    for v in range(V):
+        u, path = v, []
+        while parents[u] >= 0:
+            if u in path or len(path) > V:
+                raise ValueError(f'parents {tuple(parents)} contain a cycle')
+            if parents[u] >= V:
+                raise ValueError(f'parent {parents[u]} of joint {u} does '
+                                 f'not exist ({V} joints)')
+            path.append(u)
+            u = parents[u]
+        chain[v, path] = True
+        root[v] = u
+    return chain, root
+
+
+def bone_rescale(S: Tensor, rng: SequenceRandom, scale: float,
                  parents: Sequence[int]) -> Tensor:
     """Scale every bone (limb vector from the parent joint) by its own
     factor ``s_v ~ U[1 - scale, 1 + scale]`` (constant over time) and
-    rebuild the skeleton from the roots outwards:
-    ``S'_v = S'_p + s_v (S_v - S_p)``. Directions are preserved and roots do
-    not move. Draws: V uniforms per sequence.
+    rebuild the skeleton from the roots outwards,
+    ``S'_v = S'_p + s_v (S_v - S_p)``, i.e. in closed form
+    ``S'_v = S_root(v) + sum_{u on the chain of v} s_u (S_u - S_p(u))``.
+    Directions are preserved and roots do not move. Draws: V uniforms per
+    sequence.
     """
-    _check_generators(S, generators)
+    _check_rng(S, rng)
     V = S.shape[2]
     if len(parents) != V:
         raise ValueError(f'parents has {len(parents)} joints, S has {V}')
-    s = 1 + scale * (2 * _draw(generators, (V, ), S) - 1)  # N, V
-    joints: List[Optional[Tensor]] = [None] * V
-    for v in _topological(parents):
-        p = parents[v]
-        if p < 0:
-            joints[v] = S[:, :, v]
-        else:
-            bone = S[:, :, v] - S[:, :, p]
-            joints[v] = joints[p] + s[:, v, None, None] * bone
-    return torch.stack(joints, dim=2)
+    s = 1 + scale * (2 * rng.uniform((V, ), S) - 1)  # N, V
+    chain, root = kinematic_chains(parents)
+    # roots are their own parents: bone 0
+    parent = torch.tensor([v if p < 0 else p for v, p in enumerate(parents)],
+                          device=S.device)
+    bones = S - S[:, :, parent]  # N, T, V, C
+    scaled = (s[:, None, :, None] * bones)[:, :, None]  # N, T, 1, V, C
+    # explicit masked sum over u (no matmul: the batch size never changes
+    # the reduction order)
+    chain = chain.to(device=S.device, dtype=S.dtype)[:, :, None]  # V, V, 1
+    return S[:, :, root.to(S.device)] + (chain * scaled).sum(dim=3)
 
 
 # ----------------------------------------------------- temporal perturbations
-def crop_resize(S: Tensor, generators: Generators,
+def crop_resize(S: Tensor, rng: SequenceRandom,
                 ratio: Sequence[float] = (0.5, 1.)) -> Tensor:
     """Random temporal crop of relative length in ``ratio``, linearly
     resampled back to T frames. Draws: 2 uniforms per sequence."""
-    _check_generators(S, generators)
+    _check_rng(S, rng)
     T = S.shape[1]
     if T < 2:
         return S.clone()
     lo, hi = ratio
-    u = _draw(generators, (2, ), S)
+    u = rng.uniform((2, ), S)
     length = (lo + (hi - lo) * u[:, 0]) * (T - 1)  # span in frames
     start = u[:, 1] * (T - 1 - length)
     grid = torch.arange(T, device=S.device, dtype=S.dtype) / (T - 1)
     return _resample(S, start[:, None] + length[:, None] * grid[None])
 
 
-def frame_drop(S: Tensor, generators: Generators, ratio: float) -> Tensor:
+def frame_drop(S: Tensor, rng: SequenceRandom, ratio: float) -> Tensor:
     """Drop each frame with prob ``ratio`` and linearly re-interpolate it
     from the kept frames (a sequence with no kept frame is unchanged).
     Draws: T uniforms per sequence."""
-    _check_generators(S, generators)
-    keep = _draw(generators, (S.shape[1], ), S) >= ratio  # N, T
+    _check_rng(S, rng)
+    keep = rng.uniform((S.shape[1], ), S) >= ratio  # N, T
     return interpolate_missing(S, keep)
 
 
-def time_flip(S: Tensor, generators: Generators, prob: float = 1.) -> Tensor:
+def time_flip(S: Tensor, rng: SequenceRandom, prob: float = 1.) -> Tensor:
     """Reverse time with prob ``prob``. Draws: 1 uniform per sequence."""
-    _check_generators(S, generators)
-    hit = _draw(generators, (1, ), S)[:, 0] < prob
+    _check_rng(S, rng)
+    hit = rng.uniform((1, ), S)[:, 0] < prob
     return torch.where(hit[:, None, None, None], S.flip(1), S)
 
 
 # ----------------------------------------------- spatio-temporal perturbation
-def joint_dropout(S: Tensor, generators: Generators, prob: float) -> Tensor:
+def joint_dropout(S: Tensor, rng: SequenceRandom, prob: float) -> Tensor:
     """Zero each (frame, joint) with prob ``prob`` (no rescaling: these are
     coordinates). Draws: T*V uniforms per sequence."""
-    _check_generators(S, generators)
-    drop = _draw(generators, S.shape[1:3], S) < prob
+    _check_rng(S, rng)
+    drop = rng.uniform(S.shape[1:3], S) < prob
     return torch.where(drop[..., None], torch.zeros_like(S), S)
 
 
@@ -418,37 +387,48 @@ def perturb_config(cfg: Optional[Dict], default: Dict) -> Dict:
     return out
 
 
-def perturb(S: Tensor, generators: Generators, cfg: Dict,
+def _enabled(cfg: Dict, key: str) -> bool:
+    if key == 'crop_ratio':
+        return cfg[key] is not None and tuple(cfg[key]) != (1, 1)
+    return bool(cfg[key])
+
+
+def perturb_draws(cfg: Dict, T: int, V: int, C: int) -> int:
+    """Random numbers one sequence uses in :func:`perturb` with ``cfg``."""
+    cfg = perturb_config(cfg, {k: None for k in PERTURB_KEYS})
+    normals = (T * V * C + 1) // 2 * 2  # Box-Muller pairs
+    per_key = dict(flip_prob=1, bone_scale=V, crop_ratio=2 if T >= 2 else 0,
+                   drop_ratio=T, time_flip_prob=1, noise_std=normals,
+                   axis_mask_prob=2, dropout_prob=T * V)
+    return sum(n for key, n in per_key.items() if _enabled(cfg, key))
+
+
+def perturb(S: Tensor, rng: SequenceRandom, cfg: Dict,
             parents: Optional[Sequence[int]] = None) -> Tensor:
     """Apply the enabled perturbations of ``cfg`` (see :data:`PERTURB_KEYS`)
     in the order spatial (flip, bone rescale), temporal (crop-resize, drop +
     interpolation, time flip), then noise, axis masking and joint dropout
     last so that the zeros they write stay zero."""
     cfg = perturb_config(cfg, {k: None for k in PERTURB_KEYS})
-    if cfg['flip_prob']:
-        S = horizontal_flip(S, generators, cfg['flip_prob'])
-    if cfg['bone_scale']:
-        if parents is None:
-            raise ValueError('bone_scale needs the kinematic tree `parents`')
-        S = bone_rescale(S, generators, cfg['bone_scale'], parents)
-    if cfg['crop_ratio'] is not None and tuple(cfg['crop_ratio']) != (1, 1):
-        S = crop_resize(S, generators, cfg['crop_ratio'])
-    if cfg['drop_ratio']:
-        S = frame_drop(S, generators, cfg['drop_ratio'])
-    if cfg['time_flip_prob']:
-        S = time_flip(S, generators, cfg['time_flip_prob'])
-    if cfg['noise_std']:
-        S = gaussian_noise(S, generators, cfg['noise_std'])
-    if cfg['axis_mask_prob']:
-        S = axis_mask(S, generators, cfg['axis_mask_prob'])
-    if cfg['dropout_prob']:
-        S = joint_dropout(S, generators, cfg['dropout_prob'])
+    if _enabled(cfg, 'bone_scale') and parents is None:
+        raise ValueError('bone_scale needs the kinematic tree `parents`')
+    steps = (('flip_prob', horizontal_flip), ('bone_scale', bone_rescale),
+             ('crop_ratio', crop_resize), ('drop_ratio', frame_drop),
+             ('time_flip_prob', time_flip), ('noise_std', gaussian_noise),
+             ('axis_mask_prob', axis_mask), ('dropout_prob', joint_dropout))
+    for key, step in steps:
+        if not _enabled(cfg, key):
+            continue
+        if key == 'bone_scale':
+            S = step(S, rng, cfg[key], parents)
+        else:
+            S = step(S, rng, cfg[key])
     return S
 
 
 def decompose(S_base: Tensor,
               regions='coco',
-              generators: Optional[Generators] = None,
+              rng: Optional[SequenceRandom] = None,
               strong_cfg: Optional[Dict] = None,
               weak_cfg: Optional[Dict] = None,
               num_dynamic: int = 2,
@@ -463,7 +443,7 @@ def decompose(S_base: Tensor,
     2. Missing entries are linearly interpolated in time (so temporal
        perturbations never smear zeros into observed frames), then the whole
        skeleton is perturbed strongly and, separately, weakly (strong draws
-       first, then weak, from the same per-sequence generator).
+       first, then weak, from the same per-sequence random stream).
     3. ``S_dyna`` = S_base with the observed joints of the dynamic regions
        taken from the strong version; ``S_stat`` = S_base with the observed
        joints of the static regions taken from the weak version. Missing
@@ -474,8 +454,8 @@ def decompose(S_base: Tensor,
     Args:
         S_base (Tensor): (N, T, V, C).
         regions: layout name (``'coco'``, ``'ntu'``) or joint index lists.
-        generators (Sequence[torch.Generator], optional): N generators; None
-            = fresh ones seeded from numpy's global RNG.
+        rng (SequenceRandom, optional): N random streams; None = streams
+            keyed from numpy's global RNG (training).
         strong_cfg / weak_cfg (dict, optional): updates of
             :data:`STRONG_DEFAULT` / :data:`WEAK_DEFAULT`.
         num_dynamic (int): Dynamic regions per sequence. Defaults to 2.
@@ -494,11 +474,14 @@ def decompose(S_base: Tensor,
     N, T, V, C = S_base.shape
     if parents is None and isinstance(regions, str):
         parents = _layout_parents(regions)
-    if generators is None:
-        generators = [random_generator() for _ in range(N)]
-    _check_generators(S_base, generators)
+    if rng is None:
+        rng = SequenceRandom.from_numpy(N)
+    _check_rng(S_base, rng)
     strong_cfg = perturb_config(strong_cfg, STRONG_DEFAULT)
     weak_cfg = perturb_config(weak_cfg, WEAK_DEFAULT)
+    # all numbers of both perturbations in one batch of integer hashing
+    rng.reserve(perturb_draws(strong_cfg, T, V, C) +
+                perturb_draws(weak_cfg, T, V, C), S_base.device)
     valid = observed_joints(S_base) if valid is None else _joint_valid(
         S_base, valid)
 
@@ -509,8 +492,8 @@ def decompose(S_base: Tensor,
     stat_joint = (~dyn[:, :, None] & member[None]).any(dim=1)
 
     filled = interpolate_missing(S_base, valid)
-    strong = perturb(filled, generators, strong_cfg, parents)
-    weak = perturb(filled, generators, weak_cfg, parents)
+    strong = perturb(filled, rng, strong_cfg, parents)
+    weak = perturb(filled, rng, weak_cfg, parents)
     take_dyn = (dyn_joint[:, None] & valid)[..., None]
     take_stat = (stat_joint[:, None] & valid)[..., None]
     S_dyna = torch.where(take_dyn, strong, S_base)

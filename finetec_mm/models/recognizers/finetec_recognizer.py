@@ -4,12 +4,14 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from mmengine.dist import get_rank
+
 from mmaction.models.recognizers.base import BaseRecognizer
 from mmaction.registry import MODELS
+from ..decomposition.sequence_random import SequenceRandom
 from ..decomposition.spatial_decomposition import (STRONG_DEFAULT,
-                                                   WEAK_DEFAULT,
-                                                   build_generators,
-                                                   decompose, perturb_config)
+                                                   WEAK_DEFAULT, decompose,
+                                                   perturb_config)
 
 STREAMS = ('base', 'dyna', 'stat')
 
@@ -125,7 +127,8 @@ class FineTecRecognizer(BaseRecognizer):
         streams = dict(base=coords)
         if self.decomposition is not None:
             if self.training:
-                gens = build_generators(None, nc, M, num_samples=B)
+                # the ranks' main processes share numpy's seed
+                rng = SequenceRandom.from_numpy(B * nc * M, salt=get_rank())
             else:
                 if not data_samples or 'frame_dir' not in data_samples[
                         0].metainfo:
@@ -133,10 +136,10 @@ class FineTecRecognizer(BaseRecognizer):
                         'FineTecRecognizer(decomposition=...) needs '
                         "'frame_dir' in the data samples at test time: add "
                         "it to PackActionInputs' meta_keys")
-                gens = build_generators(
+                rng = SequenceRandom.for_samples(
                     [d.metainfo['frame_dir'] for d in data_samples], nc, M,
-                    self.decomposition_seed, test_mode=True)
-            dyna, stat, _ = decompose(coords, generators=gens,
+                    self.decomposition_seed)
+            dyna, stat, _ = decompose(coords, rng=rng,
                                       **self.decomposition)
             streams.update(dyna=dyna, stat=stat)
         out = torch.cat([streams[s] for s in self.streams] + [scores[..., None]],

@@ -9,7 +9,7 @@ from mmaction.registry import TRANSFORMS
 import finetec_mm  # noqa: F401
 from finetec_mm.datasets.transforms import (DecompositionAugment,
                                             SkeletonCorrupt)
-from finetec_mm.models.decomposition import build_generators, decompose
+from finetec_mm.models.decomposition import SequenceRandom, decompose
 
 
 def sample(name='vid_0', M=1, num_clips=2, clip_len=16, V=17, seed=0):
@@ -103,7 +103,7 @@ def test_pipeline_equals_batched_model_path():
     batch = torch.from_numpy(np.stack(outs))  # B, nc, M, T, V, 7
     B, nc, M, T, V, _ = batch.shape
     base = batch[..., :2].reshape(B * nc * M, T, V, 2)
-    gens = build_generators(names, nc, M, seed=3, test_mode=True)
+    gens = SequenceRandom.for_samples(names, nc, M, seed=3)
     dyna, stat, _ = decompose(base, 'coco', gens)
     assert torch.equal(dyna, batch[..., 2:4].reshape(-1, T, V, 2))
     assert torch.equal(stat, batch[..., 4:6].reshape(-1, T, V, 2))
@@ -114,7 +114,7 @@ def test_padded_person_does_not_change_real_person():
     fmt = TRANSFORMS.build(dict(type='FormatGCNInput', num_person=2))
     kp = torch.from_numpy(fmt(copy.deepcopy(res))['keypoint'])
     base = kp[..., :2].reshape(-1, 16, 17, 2)  # (clip, person) order
-    gens = build_generators(['p'], 2, 2, test_mode=True)
+    gens = SequenceRandom.for_samples(['p'], 2, 2)
     dyna, _, _ = decompose(base, 'coco', gens)
     assert torch.equal(dyna, kp[..., 2:4].reshape(-1, 16, 17, 2))
     assert (dyna.reshape(2, 2, 16, 17, 2)[:, 1] == 0).all()

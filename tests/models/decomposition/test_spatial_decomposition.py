@@ -4,17 +4,19 @@ import pytest
 import torch
 
 from finetec_mm.models.decomposition import (
-    SKELETON_LAYOUTS, axis_mask, bone_rescale, build_generators, crop_resize,
+    SKELETON_LAYOUTS, SequenceRandom, axis_mask, bone_rescale, crop_resize,
     decompose, frame_drop, gaussian_noise, horizontal_flip,
-    interpolate_missing, joint_dropout, joint_motion, region_scores,
-    sample_generator, split_regions, time_flip)
+    interpolate_missing, joint_dropout, joint_motion, kinematic_chains,
+    perturb, perturb_draws, region_scores, sample_key, split_regions,
+    time_flip)
 
 COCO = SKELETON_LAYOUTS['coco']
 ARMS = [5, 6, 7, 8, 9, 10]
 
 
 def gens(n, seed=0):
-    return [torch.Generator().manual_seed(seed + i) for i in range(n)]
+    """n random streams (fresh: the same numbers on every call)."""
+    return SequenceRandom(range(seed, seed + n))
 
 
 def body(N=2, T=16, V=17, seed=0):
@@ -115,6 +117,56 @@ def test_bone_rescale_preserves_directions_and_scales_lengths():
     # scale 0 is the identity
     torch.testing.assert_close(bone_rescale(S, gens(2), 0., COCO['parents']),
                                S)
+
+
+def bone_rescale_sequential(S, s, parents):
+    """Reference: rebuild joint by joint from the roots outwards."""
+    out = S.clone()
+    done = [p < 0 for p in parents]
+    while not all(done):
+        for v, p in enumerate(parents):
+            if not done[v] and done[p]:
+                out[:, :, v] = out[:, :, p] + s[:, v, None, None] * (
+                    S[:, :, v] - S[:, :, p])
+                done[v] = True
+    return out
+
+
+@pytest.mark.parametrize('layout', ['coco', 'ntu'])
+def test_bone_rescale_equals_joint_by_joint_rebuild(layout):
+    parents = SKELETON_LAYOUTS[layout]['parents']
+    V = len(parents)
+    S = body(N=3, T=7, V=V, seed=4)
+    out = bone_rescale(S, gens(3, seed=9), 0.25, parents)
+    s = 1 + 0.25 * (2 * gens(3, seed=9).uniform((V, ), S) - 1)
+    torch.testing.assert_close(out, bone_rescale_sequential(S, s, parents),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_kinematic_chains():
+    chain, root = kinematic_chains(SKELETON_LAYOUTS['coco']['parents'])
+    # left wrist 9 <- elbow 7 <- shoulder 5 <- nose 0 (root)
+    assert chain[9].nonzero().flatten().tolist() == [5, 7, 9]
+    assert not chain[0].any() and (root == 0).all()
+    chain, root = kinematic_chains([-1, 0, -1, 2])  # two trees
+    assert root.tolist() == [0, 0, 2, 2]
+    assert chain.nonzero().tolist() == [[1, 1], [3, 3]]
+    with pytest.raises(ValueError, match='cycle'):
+        kinematic_chains([1, 2, 0])
+    with pytest.raises(ValueError, match='does not exist'):
+        kinematic_chains([-1, 5])
+
+
+def test_perturb_draws_counts_what_perturb_reads():
+    S = body(N=2, T=8)
+    for cfg in (dict(noise_std=0.1), dict(bone_scale=0.2, dropout_prob=0.1),
+                dict(crop_ratio=(0.5, 1.), drop_ratio=0.2, flip_prob=0.5,
+                     time_flip_prob=0.5, axis_mask_prob=0.5),
+                dict(crop_ratio=(1, 1))):
+        rng = gens(2)
+        perturb(S, rng, cfg, SKELETON_LAYOUTS['coco']['parents'])
+        assert rng.offset == perturb_draws(cfg, 8, 17, 2)
+    assert perturb_draws(dict(crop_ratio=(1, 1)), 8, 17, 2) == 0
 
 
 def test_time_flip_reverses():
@@ -234,7 +286,7 @@ def test_decompose_ntu_layout_and_custom_regions():
         decompose(S6, regions, gens(1))
     with pytest.raises(ValueError, match='unknown perturbation'):
         decompose(S, 'ntu', gens(2), strong_cfg=dict(foo=1))
-    with pytest.raises(ValueError, match='generator'):
+    with pytest.raises(ValueError, match='random stream'):
         decompose(S, 'ntu', gens(1))
 
 
@@ -242,7 +294,7 @@ def test_sample_generators_are_deterministic_per_sample():
     S = body(N=1)
 
     def run(sid, clip=0, person=0):
-        g = [sample_generator(sid, clip, 0, person)]
+        g = SequenceRandom([sample_key(sid, clip, 0, person)])
         return decompose(S, 'coco', g)
 
     a, b, c = run('vid_a'), run('vid_a'), run('vid_b')
@@ -256,10 +308,10 @@ def test_batched_equals_per_sequence():
     S = body(N=6, seed=3)
     S[1, 4:7] = 0
     ids = ['x', 'y', 'z']
-    batched = decompose(S, 'coco', build_generators(ids, 2, 1, 7, True))
+    batched = decompose(S, 'coco', SequenceRandom.for_samples(ids, 2, 1, 7))
     for i in range(6):
         one = decompose(S[i:i + 1], 'coco',
-                        [sample_generator(ids[i // 2], i % 2, 7)])
+                        SequenceRandom([sample_key(ids[i // 2], i % 2, 7)]))
         for full, part in zip(batched, one):
             assert torch.equal(full[i:i + 1], part)
 
@@ -267,7 +319,7 @@ def test_batched_equals_per_sequence():
 def test_training_generators_follow_numpy_seed():
     S = body(N=2)
     np.random.seed(5)
-    a = decompose(S, 'coco', build_generators(None, 1, 1, num_samples=2))
+    a = decompose(S, 'coco', SequenceRandom.from_numpy(2))
     np.random.seed(5)
     b = decompose(S, 'coco', None)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
