@@ -1,7 +1,3 @@
 # Table 5: S_base + S_stat (no S_dyna).
 _base_ = ['../finetec/finetec_1xb32-u16-16e_demo-severe.py']
-input_transforms = [
-    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
-    dict(type='DecompositionAugment', streams=('base', 'stat'), test_mode=None)
-]
 model = dict(streams=('base', 'stat'))

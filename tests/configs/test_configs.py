@@ -137,26 +137,66 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     assert (cfg.model.accel_head is None) == ('no-physics' in name)
     assert cfg.model.fusion.type == ('MLPFusion' if 'mlp-fusion' in name
                                      else 'CrossAttentionFusion')
+    hosted = 'pipeline' not in name
+    completion_ckpt = cfg.model.get('completion') and \
+        cfg.model.completion.checkpoint
     for stage, pipeline in pipelines(cfg).items():
         assert [c['level'] for c in steps(pipeline, 'SkeletonCorrupt')
                 ] == [level]
         assert not steps(pipeline, 'GapFill')
         completion = steps(pipeline, 'ICLCompletion')
-        if 'hosted' in name:
-            assert not completion and steps(pipeline, 'GenSkeFeat')
-            assert not steps(pipeline, 'DecompositionAugment')
-            assert (cfg.model.completion.checkpoint ==
-                    cfg.completion_checkpoint)
-            continue
-        if 'no-completion' in name:
-            assert not completion
-        else:
-            assert completion[0]['checkpoint'] == cfg.completion_checkpoint
-            assert dataset.split('-')[0] in cfg.completion_checkpoint
         decomposition = steps(pipeline, 'DecompositionAugment')
-        if 'no-decomposition' in name:
-            assert not decomposition and steps(pipeline, 'GenSkeFeat')
-        else:
-            assert not steps(pipeline, 'GenSkeFeat')
-            assert decomposition[0]['test_mode'] == (stage != 'train')
-            assert tuple(decomposition[0].get('streams', streams)) == streams
+        if hosted:
+            # completion + decomposition run in the recognizer
+            assert not completion and not decomposition
+            assert steps(pipeline, 'GenSkeFeat')
+            continue
+        assert completion[0]['checkpoint'] == cfg.completion_checkpoint
+        assert decomposition and not steps(pipeline, 'GenSkeFeat')
+        assert decomposition[0]['test_mode'] == (stage != 'train')
+        assert tuple(decomposition[0].get('streams', streams)) == streams
+    if not hosted:
+        assert cfg.model.completion is None
+        assert cfg.model.decomposition is None
+    elif 'no-completion' in name:
+        assert cfg.model.completion is None
+    else:
+        assert completion_ckpt == cfg.completion_checkpoint
+        assert dataset.split('-')[0] in completion_ckpt
+    assert (cfg.model.get('decomposition') is None) == (
+        'no-decomposition' in name or not hosted)
+
+DEMO_FINETEC = [p for p in FINETEC if 'demo' in osp.basename(p)]
+
+
+@pytest.mark.parametrize('path', DEMO_FINETEC,
+                         ids=lambda p: osp.relpath(p, ROOT))
+def test_demo_finetec_configs_train_on_their_pipeline_outputs(
+        path, tiny_demo_pkl, monkeypatch):
+    """Model and pipeline of every demo FineTec config (the default, the
+    `_pipeline` variant, each ablation) fit together: a training batch from
+    the config's own training pipeline gives finite losses and gradients."""
+    import torch
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    from mmaction.registry import DATASETS, MODELS
+    monkeypatch.chdir(ROOT)
+    cfg = Config.fromfile(path)
+    cfg.train_dataloader.dataset.ann_file = tiny_demo_pkl
+    cfg.model.backbone.update(num_stages=2, inflate_stages=[],
+                              down_stages=[])
+    cfg.model.cls_head.in_channels = 64
+    resolve_protocol(cfg)
+    init_default_scope('mmaction')
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).train()
+    batch = model.data_preprocessor(
+        pseudo_collate([dataset[i] for i in range(4)]), True)
+    losses = model(**batch, mode='loss')
+    total = sum(v for k, v in losses.items() if k.startswith('loss'))
+    assert torch.isfinite(total)
+    total.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.backbone.parameters())

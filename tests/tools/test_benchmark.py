@@ -9,7 +9,7 @@ import pytest
 from tests.utils import ROOT, run_tool
 
 CONFIG = 'configs/finetec_demo_severe.py'
-HOSTED = 'configs/finetec_demo_severe_hosted.py'
+PIPELINED = 'configs/finetec_demo_severe_pipeline.py'
 BASELINE = 'configs/stgcn_demo_severe.py'
 NUM_CLASSES = 10
 BATCH = 4
@@ -51,8 +51,10 @@ def test_json_has_every_figure_and_its_baseline(quick_run):
     assert r['batch_size'] == BATCH and r['clip_len'] == 16
     assert r['num_classes'] == NUM_CLASSES and r['quick'] is True
     assert r['infer_variant'] == 'hosted'
-    assert 'ICLCompletion' in r['pipeline_finetec']
-    assert 'DecompositionAugment' in r['pipeline_finetec']
+    # the default config hosts completion + decomposition in the model
+    assert 'ICLCompletion' not in r['pipeline_finetec']
+    assert 'DecompositionAugment' not in r['pipeline_finetec']
+    assert r['pipeline_config'] == PIPELINED
     assert r['pipeline_baseline'] == [
         'PreNormalize2D', 'GenSkeFeat', 'UniformSampleFrames', 'PoseDecode',
         'FormatGCNInput', 'PackActionInputs']
@@ -71,7 +73,7 @@ def test_figures_positive_and_ratios_are_figure_over_baseline(quick_run):
                                          rel=1e-12), ratio
     assert r['infer_gym288_test_s'] == pytest.approx(
         9484 / r['infer_samples_per_s'])
-    for name in ('finetec', 'baseline', 'finetec_hosted'):
+    for name in ('finetec', 'baseline', 'finetec_pipelined'):
         assert r['train_samples_per_s_estimate'][name] > 0
     for target in r['targets']:  # cpu: the two CPU targets (+ pipeline)
         assert target['value'] == r[target['figure']]
@@ -80,7 +82,7 @@ def test_figures_positive_and_ratios_are_figure_over_baseline(quick_run):
     [row] = r['sweep']
     assert (row['batch_size'], row['clip_len'], row['num_person']) == (2, 16,
                                                                        1)
-    for name in ('finetec', 'baseline', 'finetec_hosted'):
+    for name in ('finetec', 'baseline', 'finetec_pipelined'):
         assert row[f'train_step_s_{name}'] > 0
     assert row['ratio_finetec'] == pytest.approx(
         row['train_step_s_finetec'] / row['train_step_s_baseline'])
@@ -106,15 +108,15 @@ def test_parameter_counts_match_independently_built_models(
         model = MODELS.build(cfg.model)
         return model, sum(p.numel() for p in model.parameters())
 
-    _, finetec = params(CONFIG)
+    hosted_model, hosted = params(CONFIG)
     _, baseline = params(BASELINE)
-    hosted_model, hosted = params(HOSTED)
-    assert r['params_finetec'] == finetec
+    _, pipelined = params(PIPELINED)
+    assert r['params_finetec'] == hosted
     assert r['params_baseline'] == baseline
-    assert r['params_finetec_hosted'] == hosted
+    assert r['params_finetec_pipelined'] == pipelined
     assert r['params_completion'] == sum(
         p.numel() for p in hosted_model.completion.parameters())
-    assert hosted == finetec + r['params_completion']
+    assert hosted == pipelined + r['params_completion']
 
 
 def test_table_is_printed(quick_run):

@@ -11,8 +11,10 @@ Examples::
 What is measured (docs/benchmarks.md explains each figure and the targets):
 
 * ``pipeline_ratio``: samples/s of FineTec's *training* data pipeline (the
-  config's, resolved by ``resolve_protocol``: SkeletonCorrupt,
-  ICLCompletion, DecompositionAugment, ...) over samples/s of MMAction2's
+  config's, resolved by ``resolve_protocol``: SkeletonCorrupt and plain
+  joint features for the default configs, whose recognizer hosts completion
+  and decomposition; + ICLCompletion, DecompositionAugment for the
+  ``*_pipeline`` configs) over samples/s of MMAction2's
   plain skeleton training pipeline (PreNormalize2D, GenSkeFeat joint,
   UniformSampleFrames, PoseDecode, FormatGCNInput, PackActionInputs), on the
   same generated demo samples, one process, one thread.
@@ -23,9 +25,8 @@ What is measured (docs/benchmarks.md explains each figure and the targets):
 * ``train_samples_per_s``: a DataLoader-fed training loop (pipeline in
   ``--num-workers`` workers, 0 = in this process) for FineTec and for the
   baseline (plain pipeline + ST-GCN).
-* ``infer_samples_per_s``: predict mode on the device (FineTec with hosted
-  completion + decomposition when a hosted config is given), data loading
-  excluded.
+* ``infer_samples_per_s``: predict mode on the device (with a hosted
+  completion + decomposition they are included), data loading excluded.
 * parameters, FLOPs (mmengine's counter: multiply-adds of convolutions,
   matmuls, ... per sample) and peak training memory (Table 10 of the paper).
 """
@@ -54,7 +55,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/finetec_demo_severe.py'
-DEFAULT_HOSTED = 'configs/finetec_demo_severe_hosted.py'
+DEFAULT_PIPELINED = 'configs/finetec_demo_severe_pipeline.py'
 DEFAULT_BASELINE = 'configs/stgcn_demo_severe.py'
 GYM288_TEST_SAMPLES = 9484
 
@@ -66,12 +67,8 @@ TARGETS = [
      ('cpu', )),
     ('GPU end to end >= 2,000 samples/s', 'train_samples_per_s', '>=', 2000,
      ('cuda', )),
-    ('GPU end to end, hosted >= 2,000 samples/s',
-     'train_samples_per_s_hosted', '>=', 2000, ('cuda', )),
     ('GPU end to end >= 0.5x ST-GCN', 'train_samples_per_s_ratio', '>=', 0.5,
      ('cuda', )),
-    ('GPU end to end, hosted >= 0.5x ST-GCN',
-     'train_samples_per_s_hosted_ratio', '>=', 0.5, ('cuda', )),
     (f'inference of {GYM288_TEST_SAMPLES:,} samples < 10 s',
      'infer_gym288_test_s', '<', 10, ('cuda', )),
 ]
@@ -80,26 +77,26 @@ TARGETS = [
 RATIOS = {
     'pipeline_ratio': ('pipeline_samples_per_s',
                        'pipeline_samples_per_s_baseline'),
-    'pipeline_hosted_ratio': ('pipeline_samples_per_s_hosted',
-                              'pipeline_samples_per_s_baseline'),
+    'pipeline_pipelined_ratio': ('pipeline_samples_per_s_pipelined',
+                                 'pipeline_samples_per_s_baseline'),
     'train_step_ratio': ('train_step_s', 'train_step_s_baseline'),
-    'train_step_hosted_ratio': ('train_step_s_hosted',
-                                'train_step_s_baseline'),
+    'train_step_pipelined_ratio': ('train_step_s_pipelined',
+                                   'train_step_s_baseline'),
     'train_samples_per_s_ratio': ('train_samples_per_s',
                                   'train_samples_per_s_baseline'),
-    'train_samples_per_s_hosted_ratio': ('train_samples_per_s_hosted',
-                                         'train_samples_per_s_baseline'),
+    'train_samples_per_s_pipelined_ratio': ('train_samples_per_s_pipelined',
+                                            'train_samples_per_s_baseline'),
     'infer_ratio': ('infer_samples_per_s', 'infer_samples_per_s_baseline'),
     'infer_pipelined_ratio': ('infer_samples_per_s_pipelined',
                               'infer_samples_per_s_baseline'),
     'params_ratio': ('params_finetec', 'params_baseline'),
-    'params_hosted_ratio': ('params_finetec_hosted', 'params_baseline'),
+    'params_pipelined_ratio': ('params_finetec_pipelined', 'params_baseline'),
     'flops_ratio': ('flops_finetec', 'flops_baseline'),
-    'flops_hosted_ratio': ('flops_finetec_hosted', 'flops_baseline'),
+    'flops_pipelined_ratio': ('flops_finetec_pipelined', 'flops_baseline'),
     'peak_memory_ratio': ('peak_memory_mb_finetec',
                           'peak_memory_mb_baseline'),
-    'peak_memory_hosted_ratio': ('peak_memory_mb_finetec_hosted',
-                                 'peak_memory_mb_baseline'),
+    'peak_memory_pipelined_ratio': ('peak_memory_mb_finetec_pipelined',
+                                    'peak_memory_mb_baseline'),
 }
 
 
@@ -112,10 +109,10 @@ def parse_args(argv=None):
     parser.add_argument('--config', default=DEFAULT_CONFIG,
                         help='FineTec config (its training pipeline and model)')
     parser.add_argument(
-        '--hosted-config',
-        help='FineTec config with completion + decomposition hosted by the '
-        f'model (default: {DEFAULT_HOSTED} when --config is the default; '
-        "'none' skips the hosted variant)")
+        '--pipeline-config',
+        help='FineTec config with completion + decomposition in the data '
+        f'pipeline (default: {DEFAULT_PIPELINED} when --config is the '
+        "default; 'none' skips this variant)")
     parser.add_argument('--baseline-config', default=DEFAULT_BASELINE,
                         help='config of the ST-GCN baseline model')
     parser.add_argument('--batch-size', type=int, default=32)
@@ -177,11 +174,11 @@ def parse_args(argv=None):
         args.infer_batch_size = args.batch_size if args.quick else 256
     if args.threads is None and not cuda:
         args.threads = 1
-    if args.hosted_config is None:
-        args.hosted_config = (DEFAULT_HOSTED if args.config == DEFAULT_CONFIG
-                              else 'none')
-    if args.hosted_config.lower() == 'none':
-        args.hosted_config = None
+    if args.pipeline_config is None:
+        args.pipeline_config = (DEFAULT_PIPELINED
+                                if args.config == DEFAULT_CONFIG else 'none')
+    if args.pipeline_config.lower() == 'none':
+        args.pipeline_config = None
     for name in ('batch_size', 'clip_len', 'num_classes', 'num_person',
                  'iters', 'pipeline_samples', 'pipeline_passes',
                  'infer_batch_size', 'infer_clips'):
@@ -681,52 +678,52 @@ def count_flops(module, inputs):
         module.train(was_training)
 
 
+def hosted_flops(run, args, gen, result, unsupported, errors):
+    """FLOPs of a recognizer with hosted completion: the recognizer part is
+    counted on 7-channel inputs (the pipelined model's architecture), the
+    completion network on its own (its forward depends on the data);
+    decomposition is element-wise (not counted)."""
+    model = run['model']
+    x = make_inputs(1, 1, args.num_person, args.clip_len,
+                    2 * len(model.streams) + 1, args.device, 0.0, gen)
+    decomposition, completion = model.decomposition, model.completion
+    model.decomposition = model.completion = None
+    try:
+        base, ops, err = count_flops(model, (x, ))
+    finally:
+        model.decomposition, model.completion = decomposition, completion
+    extra = 0.0
+    if completion is not None:
+        x = make_inputs(1, 1, args.num_person, args.clip_len, 3,
+                        args.device, run['drop_ratio'], gen)
+        coords = x[..., :2].reshape(-1, args.clip_len, 17, 2)
+        scores = x[..., 2].reshape(-1, args.clip_len, 17)
+        extra, c_ops, c_err = count_flops(
+            _Completion(completion).eval(), (coords, scores))
+        result['flops_completion'] = extra
+        unsupported['completion'] = c_ops
+        if c_err:
+            errors['completion'] = c_err
+    total = None if base is None or extra is None else base + extra
+    return total, ops, err
+
+
 def bench_flops(runs, args, result):
     """FLOPs of one sample (one clip, M persons, T frames), forward only."""
     gen = torch.Generator().manual_seed(args.seed + 2)
     unsupported, errors = {}, {}
-    for name in ('finetec', 'baseline'):
-        run = runs.get(name)
-        if run is None:
-            continue
-        x = make_inputs(1, 1, args.num_person, args.clip_len,
-                        run['channels'], args.device, 0.0, gen)
-        flops, ops, err = count_flops(run['model'], (x, ))
+    for name, run in runs.items():
+        if is_hosted(run['model']):
+            flops, ops, err = hosted_flops(run, args, gen, result,
+                                           unsupported, errors)
+        else:
+            x = make_inputs(1, 1, args.num_person, args.clip_len,
+                            run['channels'], args.device, 0.0, gen)
+            flops, ops, err = count_flops(run['model'], (x, ))
         result[f'flops_{name}'] = flops
         unsupported[name] = ops
         if err:
             errors[name] = err
-    hosted = runs.get('finetec_hosted')
-    if hosted is not None:
-        model = hosted['model']
-        # The recognizer part is the pipelined model's (same architecture);
-        # the hosted completion is counted on its own (its forward depends
-        # on the data); decomposition is element-wise (not counted).
-        x = make_inputs(1, 1, args.num_person, args.clip_len,
-                        2 * len(model.streams) + 1, args.device, 0.0, gen)
-        decomposition, completion = model.decomposition, model.completion
-        model.decomposition = model.completion = None
-        try:
-            base, ops, err = count_flops(model, (x, ))
-        finally:
-            model.decomposition, model.completion = decomposition, completion
-        extra = 0.0
-        if completion is not None:
-            x = make_inputs(1, 1, args.num_person, args.clip_len, 3,
-                            args.device, hosted['drop_ratio'], gen)
-            coords = x[..., :2].reshape(-1, args.clip_len, 17, 2)
-            scores = x[..., 2].reshape(-1, args.clip_len, 17)
-            extra, c_ops, c_err = count_flops(
-                _Completion(completion).eval(), (coords, scores))
-            result['flops_completion'] = extra
-            unsupported['completion'] = c_ops
-            if c_err:
-                errors['completion'] = c_err
-        result['flops_finetec_hosted'] = (None if base is None or extra is
-                                          None else base + extra)
-        unsupported['finetec_hosted'] = ops
-        if err:
-            errors['finetec_hosted'] = err
     result['flops_unsupported_ops'] = unsupported
     if errors:
         result['flops_errors'] = errors
@@ -800,37 +797,40 @@ def print_table(result):
     rows = [
         ('data pipeline, samples/s, 1 core', 'pipeline_samples_per_s',
          'pipeline_samples_per_s_baseline', 'pipeline_ratio', 'rate'),
-        ('  hosted config pipeline', 'pipeline_samples_per_s_hosted',
-         'pipeline_samples_per_s_baseline', 'pipeline_hosted_ratio', 'rate'),
+        ('  completion in the pipeline', 'pipeline_samples_per_s_pipelined',
+         'pipeline_samples_per_s_baseline', 'pipeline_pipelined_ratio',
+         'rate'),
         (f'train step (batch {r["batch_size"]})', 'train_step_s',
          'train_step_s_baseline', 'train_step_ratio', 'ms'),
-        ('  hosted', 'train_step_s_hosted', 'train_step_s_baseline',
-         'train_step_hosted_ratio', 'ms'),
+        ('  completion in the pipeline', 'train_step_s_pipelined',
+         'train_step_s_baseline', 'train_step_pipelined_ratio', 'ms'),
         (f'train end to end, samples/s ({workers} workers)',
          'train_samples_per_s', 'train_samples_per_s_baseline',
          'train_samples_per_s_ratio', 'rate'),
-        ('  hosted', 'train_samples_per_s_hosted',
-         'train_samples_per_s_baseline', 'train_samples_per_s_hosted_ratio',
-         'rate'),
+        ('  completion in the pipeline', 'train_samples_per_s_pipelined',
+         'train_samples_per_s_baseline',
+         'train_samples_per_s_pipelined_ratio', 'rate'),
         (f'inference, samples/s ({r.get("infer_variant")}, batch '
          f'{r["infer_batch_size"]}, {r["infer_clips"]} clip(s))',
          'infer_samples_per_s', 'infer_samples_per_s_baseline', 'infer_ratio',
          'rate'),
-        ('  pipelined model (completion not in it)',
+        ('  completion in the pipeline (not in this figure)',
          'infer_samples_per_s_pipelined', 'infer_samples_per_s_baseline',
          'infer_pipelined_ratio', 'rate'),
         ('parameters', 'params_finetec', 'params_baseline', 'params_ratio',
          'int'),
-        ('  hosted (incl. completion network)', 'params_finetec_hosted',
-         'params_baseline', 'params_hosted_ratio', 'int'),
+        ('  completion in the pipeline (not counted)',
+         'params_finetec_pipelined', 'params_baseline',
+         'params_pipelined_ratio', 'int'),
         ('FLOPs (multiply-adds) / sample', 'flops_finetec', 'flops_baseline',
          'flops_ratio', 'flops'),
-        ('  hosted', 'flops_finetec_hosted', 'flops_baseline',
-         'flops_hosted_ratio', 'flops'),
+        ('  completion in the pipeline (not counted)',
+         'flops_finetec_pipelined', 'flops_baseline',
+         'flops_pipelined_ratio', 'flops'),
         ('peak train memory', 'peak_memory_mb_finetec',
          'peak_memory_mb_baseline', 'peak_memory_ratio', 'mb'),
-        ('  hosted', 'peak_memory_mb_finetec_hosted',
-         'peak_memory_mb_baseline', 'peak_memory_hosted_ratio', 'mb'),
+        ('  completion in the pipeline', 'peak_memory_mb_finetec_pipelined',
+         'peak_memory_mb_baseline', 'peak_memory_pipelined_ratio', 'mb'),
     ]
     head = (f'FineTec vs ST-GCN on {r["device"]} ({r["device_name"]}), torch '
             f'{r["torch_version"]}, batch {r["batch_size"]}, clip '
@@ -937,7 +937,7 @@ def main(argv=None):
         num_workers=args.num_workers, infer_batch_size=args.infer_batch_size,
         infer_clips=args.infer_clips, pipeline_samples=args.pipeline_samples,
         pipeline_passes=args.pipeline_passes, config=args.config,
-        hosted_config=args.hosted_config,
+        pipeline_config=args.pipeline_config,
         baseline_config=args.baseline_config, notes=[], errors=[])
 
     def attempt(what, fn, *a, **kw):
@@ -953,8 +953,8 @@ def main(argv=None):
     log('building models')
     cfgs = dict(finetec=load_config(args.config, args),
                 baseline=load_config(args.baseline_config, args))
-    if args.hosted_config:
-        cfgs['finetec_hosted'] = load_config(args.hosted_config, args)
+    if args.pipeline_config:
+        cfgs['finetec_pipelined'] = load_config(args.pipeline_config, args)
     runs = {}
     for name, cfg in cfgs.items():
         model = build_model(cfg, args.device)
@@ -964,10 +964,10 @@ def main(argv=None):
             channels=input_channels(model),
             drop_ratio=corruption_ratio(cfg) if is_hosted(model) else 0.0,
             clip_len_required=hosted_clip_len(model))
-    if 'finetec_hosted' in runs:
-        hosted = runs['finetec_hosted']['model']
-        if hosted.completion is not None:
-            result['params_completion'] = count_params(hosted.completion)
+    for run in runs.values():
+        if getattr(run['model'], 'completion', None) is not None:
+            result['params_completion'] = count_params(
+                run['model'].completion)
     result['params_trainable'] = {
         name: sum(p.numel() for p in run['model'].parameters()
                   if p.requires_grad) for name, run in runs.items()}
@@ -986,7 +986,7 @@ def main(argv=None):
     # --- data pipeline (CPU, one thread) ---------------------------------
     tmp = tempfile.TemporaryDirectory(prefix='finetec_bench_')
     pipelines = dict(baseline=plain_pipeline(args))
-    for name in ('finetec', 'finetec_hosted'):
+    for name in ('finetec', 'finetec_pipelined'):
         if name not in cfgs:
             continue
         need = pipeline_clip_len(cfgs[name])
@@ -1005,7 +1005,8 @@ def main(argv=None):
     rates = attempt('pipeline', bench_pipelines, datasets, args) or {}
     result['pipeline_samples_per_s'] = rates.get('finetec')
     result['pipeline_samples_per_s_baseline'] = rates.get('baseline')
-    result['pipeline_samples_per_s_hosted'] = rates.get('finetec_hosted')
+    result['pipeline_samples_per_s_pipelined'] = rates.get(
+        'finetec_pipelined')
     result['pipeline_finetec'] = [s['type'] for s in pipelines.get(
         'finetec', [])]
     result['pipeline_baseline'] = [s['type'] for s in pipelines['baseline']]
@@ -1021,7 +1022,7 @@ def main(argv=None):
     times, memory, method = out or ({}, {}, None)
     for name, key in (('finetec', 'train_step_s'),
                       ('baseline', 'train_step_s_baseline'),
-                      ('finetec_hosted', 'train_step_s_hosted')):
+                      ('finetec_pipelined', 'train_step_s_pipelined')):
         result[key] = times.get(name)
         result['peak_memory_mb_' + name] = memory.get(name)
         result[f'peak_memory_mb_{name}_process'] = memory.get(
@@ -1035,7 +1036,7 @@ def main(argv=None):
 
     # --- end to end --------------------------------------------------------
     e2e = {}
-    for name in ('baseline', 'finetec', 'finetec_hosted'):
+    for name in ('baseline', 'finetec', 'finetec_pipelined'):
         if name not in datasets or name not in times:
             continue
         log(f'end to end: {name} ({args.num_workers} workers, '
@@ -1046,7 +1047,7 @@ def main(argv=None):
             log(f'end to end: {name} {e2e[name]:.1f} samples/s')
     result['train_samples_per_s'] = e2e.get('finetec')
     result['train_samples_per_s_baseline'] = e2e.get('baseline')
-    result['train_samples_per_s_hosted'] = e2e.get('finetec_hosted')
+    result['train_samples_per_s_pipelined'] = e2e.get('finetec_pipelined')
     estimate = {}
     for name in e2e:
         step, rate = times.get(name), rates.get(name)
@@ -1066,17 +1067,11 @@ def main(argv=None):
     rates_inf = attempt('inference', bench_inference, step_runs, args,
                         infer_errors) or {}
     result['errors'].extend(infer_errors.values())
-    if 'finetec_hosted' in rates_inf:
-        result['infer_variant'] = 'hosted'
-        result['infer_samples_per_s'] = rates_inf['finetec_hosted']
-    else:
-        result['infer_variant'] = 'pipelined'
-        result['infer_samples_per_s'] = rates_inf.get('finetec')
-        if is_hosted(runs['finetec']['model']):
-            result['infer_variant'] = 'hosted'
-    result['infer_samples_per_s_pipelined'] = (
-        None if is_hosted(runs['finetec']['model']) else
-        rates_inf.get('finetec'))
+    result['infer_variant'] = ('hosted' if is_hosted(runs['finetec']['model'])
+                               else 'pipelined')
+    result['infer_samples_per_s'] = rates_inf.get('finetec')
+    result['infer_samples_per_s_pipelined'] = rates_inf.get(
+        'finetec_pipelined')
     result['infer_samples_per_s_baseline'] = rates_inf.get('baseline')
 
     # --- FLOPs -----------------------------------------------------------

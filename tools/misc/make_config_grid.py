@@ -54,27 +54,16 @@ LEVELS = ('minor', 'moderate', 'severe')
 ABLATIONS = {
     'no-completion': (
         'Table 4: no context-aware completion (zero-filled S_corrupt is '
-        'decomposed)', "input_transforms = [dict(type='DecompositionAugment', "
-        'test_mode=None)]\n'),
+        'decomposed)', 'model = dict(completion=None)\n'),
     'no-decomposition': (
         'Table 4: no spatial decomposition (S_base only)',
-        "input_transforms = [\n    dict(type='ICLCompletion', checkpoint=None,"
-        " test_mode=None),\n    dict(type='GenSkeFeat', dataset='coco', "
-        "feats=['j'])\n]\nmodel = dict(streams=('base', ))\n"),
+        "model = dict(decomposition=None, streams=('base', ))\n"),
     'no-physics': ('Table 4: no Lagrangian acceleration',
                    'model = dict(accel_head=None)\n'),
-    'dyna-only': (
-        'Table 5: S_base + S_dyna (no S_stat)',
-        "input_transforms = [\n    dict(type='ICLCompletion', checkpoint=None,"
-        " test_mode=None),\n    dict(type='DecompositionAugment', "
-        "streams=('base', 'dyna'), test_mode=None)\n]\n"
-        "model = dict(streams=('base', 'dyna'))\n"),
-    'stat-only': (
-        'Table 5: S_base + S_stat (no S_dyna)',
-        "input_transforms = [\n    dict(type='ICLCompletion', checkpoint=None,"
-        " test_mode=None),\n    dict(type='DecompositionAugment', "
-        "streams=('base', 'stat'), test_mode=None)\n]\n"
-        "model = dict(streams=('base', 'stat'))\n"),
+    'dyna-only': ('Table 5: S_base + S_dyna (no S_stat)',
+                  "model = dict(streams=('base', 'dyna'))\n"),
+    'stat-only': ('Table 5: S_base + S_stat (no S_dyna)',
+                  "model = dict(streams=('base', 'stat'))\n"),
     'mlp-fusion': ('Fusion comparison: MLP instead of cross-attention',
                    "model = dict(fusion=dict(type='MLPFusion'))\n"),
     'multi-gcn': ('Multi-GCN: six parallel GCNs (S and a streams), late '

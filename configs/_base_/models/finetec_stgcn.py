@@ -1,9 +1,13 @@
-# FineTec (DESIGN §1) around MMAction2's ST-GCN. The pipeline's joint
-# features are replaced by the model's own inputs (`input_transforms`):
-# S_corrupt -> ICLCompletion -> S_base -> DecompositionAugment ->
-# [S_base, S_dyna, S_stat] + score, 7 channels per joint. The recognizer adds
-# Lagrangian accelerations, fuses by cross-attention and feeds the GCN.
-# `completion_checkpoint` comes from the dataset piece; `num_classes` too.
+# FineTec (DESIGN §1) around MMAction2's ST-GCN. The pipeline keeps plain
+# (x, y, score) joint features of S_corrupt; the recognizer hosts the frozen
+# completion network (S_corrupt -> S_base) and the decomposition
+# (S_base -> S_dyna, S_stat) and runs both batched on the model's device,
+# then adds Lagrangian accelerations, fuses by cross-attention and feeds the
+# GCN. `completion_checkpoint` comes from the dataset piece (a hosted
+# `completion.checkpoint=None` gets it); `num_classes` too. The `*_pipeline`
+# configs run completion + decomposition as data-pipeline transforms
+# instead (ICLCompletion, DecompositionAugment): same model inputs, more CPU
+# work per sample.
 model = dict(
     type='FineTecRecognizer',
     backbone=dict(
@@ -14,8 +18,6 @@ model = dict(
         out_channels=8),
     accel_head=dict(type='LagrangianAccelHead'),
     streams=('base', 'dyna', 'stat'),
-    loss_accel_weight=1.0)
-input_transforms = [
-    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
-    dict(type='DecompositionAugment', test_mode=None),
-]
+    loss_accel_weight=1.0,
+    completion=dict(checkpoint=None),
+    decomposition=dict(regions='coco'))

@@ -28,6 +28,8 @@ class FineTecMultiGCN(FineTecRecognizer):
         accel_head (dict): ``LagrangianAccelHead`` (shared by the streams).
         streams (Sequence[str]): Position streams in the input.
         loss_accel_weight (float): λ. Defaults to 1.
+        completion, decomposition (dict, optional): hosted completion /
+            decomposition, as for :class:`FineTecRecognizer`.
     """
 
     def __init__(self,
@@ -37,6 +39,8 @@ class FineTecMultiGCN(FineTecRecognizer):
                  accel_head: dict = dict(type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
                  loss_accel_weight: float = 1.,
+                 completion: Optional[dict] = None,
+                 decomposition: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
@@ -47,7 +51,8 @@ class FineTecMultiGCN(FineTecRecognizer):
             backbone=backbone, cls_head=cls_head,
             fusion=dict(type='MLPFusion', out_channels=3),
             accel_head=accel_head, streams=streams,
-            loss_accel_weight=loss_accel_weight,
+            loss_accel_weight=loss_accel_weight, completion=completion,
+            decomposition=decomposition,
             data_preprocessor=data_preprocessor, train_cfg=train_cfg,
             test_cfg=test_cfg)
         del self.fusion  # late fusion: no input fusion
@@ -62,10 +67,12 @@ class FineTecMultiGCN(FineTecRecognizer):
     def extract_feat(self,
                      inputs: Tensor,
                      stage: str = 'backbone',
+                     data_samples=None,
                      **kwargs):
         """Averaged class scores (B·nc, num_classes) of the 2·S streams;
         in training also ``loss_aux``. ``stage`` is accepted for API
         compatibility: late fusion only exists at the score level."""
+        inputs = self.hosted_inputs(inputs, data_samples)
         B, nc, M, T, V, _ = inputs.shape
         x = inputs.reshape(B * nc, M, T, V, -1)
         positions, score = self.split_streams(x)
@@ -88,11 +95,11 @@ class FineTecMultiGCN(FineTecRecognizer):
         return scores, extra
 
     def loss(self, inputs: Tensor, data_samples, **kwargs) -> dict:
-        scores, extra = self.extract_feat(inputs)
+        scores, extra = self.extract_feat(inputs, data_samples=data_samples)
         losses = self.cls_head.loss_by_feat(scores, data_samples)
         losses.update(extra.get('loss_aux', {}))
         return losses
 
     def predict(self, inputs: Tensor, data_samples, **kwargs):
-        scores, _ = self.extract_feat(inputs)
+        scores, _ = self.extract_feat(inputs, data_samples=data_samples)
         return self.cls_head.predict_by_feat(scores, data_samples)

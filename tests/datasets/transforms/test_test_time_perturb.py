@@ -158,8 +158,8 @@ def types(cfg, loader='test_dataloader'):
 
 
 @pytest.mark.parametrize('config,before,after', [
-    ('finetec_demo_severe.py', 'SkeletonCorrupt', 'ICLCompletion'),
-    ('finetec_demo_severe_hosted.py', 'SkeletonCorrupt', 'GenSkeFeat'),
+    ('finetec_demo_severe.py', 'SkeletonCorrupt', 'GenSkeFeat'),
+    ('finetec_demo_severe_pipeline.py', 'SkeletonCorrupt', 'ICLCompletion'),
     ('stgcn_demo_severe_interp.py', 'SkeletonCorrupt', 'GapFill'),
     ('stgcn_demo_clean.py', 'PoseDecode', 'GenSkeFeat'),
 ])

@@ -152,3 +152,27 @@ def test_forward_backward_persons_and_clips(M, nc):
     with torch.no_grad():
         preds = model(inputs(B=2, nc=nc, M=M), samples(2), mode='predict')
     assert [p.pred_scores.item.shape for p in preds] == [(5, ), (5, )]
+
+
+def test_multi_gcn_hosts_decomposition_like_the_single_gcn():
+    """With a hosted decomposition the Multi-GCN decomposes raw (x, y,
+    score) inputs itself, giving the scores of the 7-channel inputs."""
+    hosted = build(type='FineTecMultiGCN', fusion=None,
+                   decomposition=dict(regions='coco'))
+    plain = build(type='FineTecMultiGCN', fusion=None)
+    plain.load_state_dict(hosted.state_dict())
+    hosted.eval(), plain.eval()
+    raw = inputs(B=2, nc=2, C=3)
+    data = samples(2)
+    for i, d in enumerate(data):
+        d.set_metainfo(dict(frame_dir=f'clip{i}'))
+    with torch.no_grad():
+        made = hosted.hosted_inputs(raw, data)
+        assert made.shape[-1] == 7
+        a = hosted(raw, data, mode='predict')
+        b = plain(made, data, mode='predict')
+    for x, y in zip(a, b):
+        torch.testing.assert_close(x.pred_scores.item, y.pred_scores.item)
+    hosted.train()
+    losses = hosted(inputs(B=2, C=3), samples(2), mode='loss')
+    assert set(losses) >= {'loss_cls', 'loss_accel'}

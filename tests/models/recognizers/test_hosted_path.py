@@ -24,9 +24,9 @@ def build(config, pkl):
 
 
 def test_pipeline_and_hosted_paths_give_identical_inputs(tiny_demo_pkl):
-    model, pipeline_data = build('configs/finetec_demo_severe.py',
+    model, pipeline_data = build('configs/finetec_demo_severe_pipeline.py',
                                  tiny_demo_pkl)
-    hosted, hosted_data = build('configs/finetec_demo_severe_hosted.py',
+    hosted, hosted_data = build('configs/finetec_demo_severe.py',
                                 tiny_demo_pkl)
     assert hosted.completion is not None and model.completion is None
     batch = pseudo_collate([pipeline_data[i] for i in range(4)])

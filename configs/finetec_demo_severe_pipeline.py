@@ -1,0 +1,11 @@
+# configs/finetec_demo_severe.py with completion and decomposition run one
+# sample at a time in the data pipeline (ICLCompletion, DecompositionAugment
+# in the dataloader workers) instead of batched inside the recognizer. Same
+# model inputs (tests/models/recognizers/test_hosted_path.py); useful to
+# inspect the streams a sample gets, slower to train (docs/benchmarks.md).
+_base_ = ['finetec_demo_severe.py']
+input_transforms = [
+    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
+    dict(type='DecompositionAugment', test_mode=None),
+]
+model = dict(completion=None, decomposition=None)

@@ -1,0 +1,8 @@
+# configs/finetec_gym288_severe.py with completion and decomposition in the
+# data pipeline (see configs/finetec_demo_severe_pipeline.py).
+_base_ = ['finetec_gym288_severe.py']
+input_transforms = [
+    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
+    dict(type='DecompositionAugment', test_mode=None),
+]
+model = dict(completion=None, decomposition=None)
