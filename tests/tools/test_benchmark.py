@@ -6,7 +6,7 @@ import os.path as osp
 
 import pytest
 
-from tests.utils import ROOT, run_tool
+from tests.utils import ROOT, load_tool, run_tool
 
 CONFIG = 'configs/finetec_demo_severe.py'
 PIPELINED = 'configs/finetec_demo_severe_pipeline.py'
@@ -126,3 +126,13 @@ def test_table_is_printed(quick_run):
                  'FLOPs', 'peak train memory', 'targets (issue #6)',
                  'sweep: train step', '[benchmark] pipeline pass 1/1'):
         assert text in stdout, text
+
+
+def test_inference_defaults_to_the_test_protocol_clips(quick_run):
+    _, r = quick_run
+    assert r['infer_clips'] == 1  # --quick
+    bench = load_tool('tools/analysis/benchmark.py')
+    args = bench.parse_args(['--device', 'cpu'])
+    assert args.infer_clips is None and args.infer_batch_size == 32
+    cfg = bench.load_config(CONFIG, args)
+    assert bench.test_num_clips(cfg) == 10  # UniformSampleFrames(num_clips)

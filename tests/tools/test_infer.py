@@ -328,10 +328,15 @@ def test_finetec_completion_restores_missing_input_frames(finetec, tmp_path,
     cfg.merge_from_dict(finetec['opts'])
     cfg = infer.inference_config(cfg)
     steps = [s['type'] for s in cfg.test_dataloader.dataset.pipeline]
-    assert steps[3:5] == ['MarkMissingFrames', 'ICLCompletion'], steps
+    assert steps[3:5] == ['MarkMissingFrames', 'GenSkeFeat'], steps
     packed = infer.build_pipeline(cfg)(dict(
         infer.load_input(str(path))[0], modality='Pose', start_index=0))
-    x = packed['inputs'].numpy()  # (clips, M, T, V, base/dyna/stat/score)
-    assert x.shape[-1] == 7
+    raw = packed['inputs'][None]  # (1, clips, M, T, V, x/y/score)
+    assert raw.shape[-1] == 3
+    assert not (raw[..., 2] > 0).any(-1).all(), 'no frame is missing'
+    # the recognizer's hosted completion restores every frame
+    model = infer.build_model(cfg, finetec['checkpoint'])
+    x = model.hosted_inputs(raw, [packed['data_samples']])[0].numpy()
+    assert x.shape[-1] == 7  # base/dyna/stat/score
     assert (x[..., 6] > 0).any(-1).all(), 'a frame was left missing'
     assert (np.abs(x[..., :2]) > 0).any(-1).any(-1).all()

@@ -135,10 +135,12 @@ def parse_args(argv=None):
                         help='DataLoader workers of the end-to-end loops '
                         '(default 0 on cpu, min(8, cores) on cuda)')
     parser.add_argument('--infer-batch-size', type=int,
-                        help='default 256 (--batch-size with --quick)')
-    parser.add_argument('--infer-clips', type=int, default=1,
-                        help='clips per sample at inference (the test '
-                        'pipelines use 10)')
+                        help='samples per inference batch (default 256 on '
+                        'cuda, 32 on cpu, --batch-size with --quick)')
+    parser.add_argument('--infer-clips', type=int,
+                        help="clips per sample at inference (default: the "
+                        "--config test pipeline's, 10 for the Gym configs; "
+                        '1 with --quick)')
     parser.add_argument('--threads', type=int,
                         help='torch threads for the model parts (default 1 '
                         'on cpu; the pipeline always runs on 1)')
@@ -171,7 +173,10 @@ def parse_args(argv=None):
     if args.num_workers is None:
         args.num_workers = min(8, os.cpu_count() or 1) if cuda else 0
     if args.infer_batch_size is None:
-        args.infer_batch_size = args.batch_size if args.quick else 256
+        args.infer_batch_size = (args.batch_size if args.quick else
+                                 256 if cuda else 32)
+    if args.infer_clips is None and args.quick:
+        args.infer_clips = 1
     if args.threads is None and not cuda:
         args.threads = 1
     if args.pipeline_config is None:
@@ -182,7 +187,7 @@ def parse_args(argv=None):
     for name in ('batch_size', 'clip_len', 'num_classes', 'num_person',
                  'iters', 'pipeline_samples', 'pipeline_passes',
                  'infer_batch_size', 'infer_clips'):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f'--{name.replace("_", "-")} must be >= 1')
     return args
 
@@ -287,6 +292,17 @@ def hosted_clip_len(model):
     if getattr(model, 'completion', None) is not None:
         return model.completion.net.clip_len
     return None
+
+
+def test_num_clips(cfg):
+    """Clips per sample of the config's test pipeline (1 without
+    ``UniformSampleFrames``)."""
+    from finetec_mm.engine.protocol import pipeline_datasets
+    dataset = next(pipeline_datasets(cfg.test_dataloader.dataset))
+    for step in dataset['pipeline']:
+        if step.get('type') == 'UniformSampleFrames':
+            return int(step.get('num_clips', 1))
+    return 1
 
 
 def pipeline_clip_len(cfg):
@@ -953,6 +969,9 @@ def main(argv=None):
     log('building models')
     cfgs = dict(finetec=load_config(args.config, args),
                 baseline=load_config(args.baseline_config, args))
+    if args.infer_clips is None:
+        args.infer_clips = test_num_clips(cfgs['finetec'])
+        result['infer_clips'] = args.infer_clips
     if args.pipeline_config:
         cfgs['finetec_pipelined'] = load_config(args.pipeline_config, args)
     runs = {}

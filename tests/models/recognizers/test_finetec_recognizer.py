@@ -176,3 +176,21 @@ def test_multi_gcn_hosts_decomposition_like_the_single_gcn():
     hosted.train()
     losses = hosted(inputs(B=2, C=3), samples(2), mode='loss')
     assert set(losses) >= {'loss_cls', 'loss_accel'}
+
+
+def test_fuse_equals_one_accel_head_call_per_stream():
+    """fuse() runs the shared head once on all streams; the result is the
+    per-stream computation's (accelerations concatenated in stream order,
+    L_Ac the mean of the per-stream losses)."""
+    model = build().eval()
+    x = inputs(B=2, M=2).reshape(2, 2, 16, 17, 7)
+    with torch.no_grad():
+        fused, loss = model.fuse(x)
+        positions, _ = model.split_streams(x)
+        outs = [model.accel_head(p.reshape(4, 16, 17, 2)) for p in positions]
+        accels = torch.cat([o['accel'] for o in outs], dim=-1)
+        expected = model.fusion(x.reshape(4, 16, 17, 7), accels)
+        loss_ref = torch.stack([model.accel_head.loss(o) for o in outs]).mean()
+    torch.testing.assert_close(fused, expected.reshape(2, 2, 16, 17, -1),
+                               rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-9)
