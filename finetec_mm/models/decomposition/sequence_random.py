@@ -16,10 +16,11 @@ with ``mix32`` a 32-bit avalanche hash (xor-shift / multiply rounds, the
 "lowbias32" constants) and φ = 0x9E3779B9. Every number is computed
 independently, in one batch of element-wise integer operations on the
 data's device: no per-sequence Python work, no host/device copies besides
-the N keys, and the values do not depend on the batch they are drawn in,
-on the device, or on whether they were drawn ahead of time
-(:meth:`SequenceRandom.reserve`). Normals use Box–Muller, both outputs
-(cos and sin) of each pair of uniforms.
+the N keys, and the values do not depend on the batch they are drawn in or
+on whether they were drawn ahead of time (:meth:`SequenceRandom.reserve`).
+The uniforms are exact integer results, the same on every device; normals
+use Box–Muller (both outputs, cos and sin, of each pair of uniforms), whose
+log / cos may round differently on another device.
 """
 import hashlib
 from typing import Optional, Sequence, Union
@@ -35,8 +36,9 @@ GOLDEN64 = 0x9E3779B97F4A7C15
 
 def _mul32(x: Tensor, c: int) -> Tensor:
     """``(x * c) mod 2^32`` for int64 ``x`` in [0, 2^32), ``c`` < 2^32: the
-    int64 product wraps modulo 2^64 on CPU and CUDA, which keeps its low 32
-    bits exact (checked against Python integers in the tests)."""
+    int64 product wraps modulo 2^64 (two's complement, as CPU and CUDA
+    integer multiplication do), which keeps its low 32 bits exact; the
+    tests check the hash against exact Python integers."""
     return (x * c) & MASK32
 
 
