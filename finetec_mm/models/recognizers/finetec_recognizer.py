@@ -16,6 +16,26 @@ from ..decomposition.spatial_decomposition import (STRONG_DEFAULT,
 STREAMS = ('base', 'dyna', 'stat')
 
 
+def _portable_completion(module, state_dict, prefix, *args) -> None:
+    """Let checkpoints move between the hosted and the pipeline variants.
+
+    The hosted completion network is frozen and built from its own
+    checkpoint file, so a checkpoint trained with the completion in the
+    data pipeline (no ``completion.*`` keys) gets the hosted network's own
+    weights, and a checkpoint of a hosted model loads into a model without
+    hosted completion by leaving its ``completion.*`` weights aside (the
+    pipeline's ``ICLCompletion`` reads the same file).
+    """
+    key = prefix + 'completion.'
+    saved = [k for k in state_dict if k.startswith(key)]
+    if module.completion is not None and not saved:
+        for name, value in module.completion.state_dict().items():
+            state_dict[key + name] = value
+    elif module.completion is None:
+        for k in saved:
+            del state_dict[k]
+
+
 @MODELS.register_module()
 class FineTecRecognizer(BaseRecognizer):
     """FineTec (DESIGN §1): a GCN backbone fed with fused position and
@@ -105,6 +125,8 @@ class FineTecRecognizer(BaseRecognizer):
                                         WEAK_DEFAULT),
                 parents=decomposition.get('parents'))
             self.decomposition_seed = decomposition.get('seed', 0)
+        self._register_load_state_dict_pre_hook(_portable_completion,
+                                                with_module=True)
 
     def train(self, mode: bool = True):
         super().train(mode)

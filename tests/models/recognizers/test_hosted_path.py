@@ -38,7 +38,9 @@ def test_pipeline_and_hosted_paths_give_identical_inputs(tiny_demo_pkl):
     made = hosted.hosted_inputs(raw, hosted_batch['data_samples'])
     torch.testing.assert_close(made, inputs, rtol=0, atol=1e-5)
     # and the same predictions, with shared weights
-    hosted.load_state_dict(model.state_dict(), strict=False)
+    # checkpoints move between the variants, strictly
+    hosted.load_state_dict(model.state_dict(), strict=True)
+    model.load_state_dict(hosted.state_dict(), strict=True)
     with torch.no_grad():
         a = model.predict(inputs, copy.deepcopy(batch['data_samples']))
         b = hosted.predict(raw, copy.deepcopy(hosted_batch['data_samples']))
