@@ -9,10 +9,13 @@ completion_checkpoint = 'checkpoints/icl_demo-64b59ccf.pth'
 train_dataloader = dict(
     batch_size=32,
     num_workers=1,
+    pin_memory=False,
     dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
 val_dataloader = dict(
     num_workers=1,
+    pin_memory=False,
     dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))
 test_dataloader = dict(
     num_workers=1,
+    pin_memory=False,
     dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))
