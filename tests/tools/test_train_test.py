@@ -2,14 +2,16 @@
 import os.path as osp
 import pickle
 import shutil
+import sys
 
 import pytest
 import torch
 
 from finetec_mm.engine import load_from_local_safe
-from tests.utils import data_options, run_tool
+from tests.utils import ROOT, data_options, load_tool, run_tool
 
 CONFIG = 'configs/stgcn_demo_clean.py'
+FINETEC_CONFIG = 'configs/finetec_demo_severe.py'
 
 
 def train(work_dir, pkl, *extra_args, **options):
@@ -164,3 +166,20 @@ def test_publish_checkpoint(trained, tmp_path):
     shutil.copyfile(released, renamed)
     with pytest.raises(RuntimeError, match='SHA-256'):
         load_from_local_safe(str(renamed))
+
+
+def test_amp_flag_selects_the_amp_optim_wrapper(monkeypatch):
+    from mmengine.config import Config
+
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'tools'))  # its _bootstrap
+    monkeypatch.chdir(ROOT)
+    train = load_tool('tools/train.py')
+    monkeypatch.setattr(sys, 'argv', ['train.py', FINETEC_CONFIG, '--amp'])
+    cfg = train.merge_args(Config.fromfile(FINETEC_CONFIG), train.parse_args())
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.optim_wrapper.optimizer.type == 'SGD'
+    cfg = Config.fromfile(FINETEC_CONFIG)
+    cfg.optim_wrapper.type = 'OtherWrapper'
+    with pytest.raises(ValueError, match='OtherWrapper'):
+        train.merge_args(cfg, train.parse_args())
