@@ -128,7 +128,8 @@ def _region_list(regions) -> Tuple[Tuple[int, ...], ...]:
 def region_membership(regions, num_joints: int,
                       device=None) -> Tensor:
     """(R, V) bool: joint ``v`` belongs to region ``r``."""
-    return _membership(_region_list(regions), num_joints).to(device)
+    member = _membership(_region_list(regions), num_joints)
+    return member.to(device, copy=True)  # never hand out the cached one
 
 
 @functools.lru_cache(maxsize=64)

@@ -41,13 +41,18 @@ class FineTecRecognizer(BaseRecognizer):
     """FineTec (DESIGN §1): a GCN backbone fed with fused position and
     Lagrangian-acceleration streams.
 
-    Input ``inputs`` (B, num_clips, M, T, V, 2·S + 1), as written by
-    ``DecompositionAugment`` + ``FormatGCNInput``: the (x, y) of the S
-    position streams (in ``streams`` order, default S_base, S_dyna, S_stat)
-    followed by the keypoint score. Data flow, with N = B·num_clips::
+    Input ``inputs``: with hosted ``completion`` / ``decomposition`` (the
+    default configs) the plain (B, num_clips, M, T, V, 3) [x, y, score] of
+    S_corrupt, turned into the streams by :meth:`hosted_inputs`; without
+    them (B, num_clips, M, T, V, 2·S + 1) as written by
+    ``ICLCompletion`` + ``DecompositionAugment`` + ``FormatGCNInput``: the
+    (x, y) of the S position streams (in ``streams`` order, default S_base,
+    S_dyna, S_stat) followed by the keypoint score. Data flow, with
+    N = B·num_clips::
 
+        [S_base, S_dyna, S_stat, score] = hosted_inputs(inputs)   (if hosted)
         S_α  (N·M, T, V, 2)          α ∈ streams
-        a_α = accel_head(S_α)         (N·M, T, V, 2)   LagrangianAccelHead
+        a_α = accel_head(S_α)         (N·M, T, V, 2)   one call, all α
         x = fusion([S_α..., score], [a_α...])   (N, M, T, V, C_fused)
         feats = backbone(x)           any MMAction2 GCN (STGCN, AAGCN, ...)
         scores = cls_head(feats)      averaged over clips at test time
