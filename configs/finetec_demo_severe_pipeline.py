@@ -8,4 +8,7 @@ input_transforms = [
     dict(type='ICLCompletion', checkpoint=None, test_mode=None),
     dict(type='DecompositionAugment', test_mode=None),
 ]
+from finetec_mm.engine import protocol  # noqa: E402
+train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
+    _base_, input_transforms=input_transforms)
 model = dict(completion=None, decomposition=None)

@@ -432,45 +432,44 @@ def graph_joints(cfg) -> int:
 
 
 def inference_config(cfg, simulate_corruption: bool = False):
-    """A resolved copy of ``cfg`` whose test pipeline reads real input.
+    """A copy of ``cfg`` whose test pipeline reads real input.
 
-    Every ``CorruptionProtocol`` slot of the test pipeline becomes
-    ``MarkMissingFrames`` followed by the slot itself
-    (``simulate_corruption``) or by ``GapFill(method=corruption.fill)`` (if
-    the config fills gaps); then :func:`resolve_protocol` runs as in
-    ``FineTecRunner``.
+    The config's test pipeline *template* (``test_pipeline``) is recomposed
+    with its ``CorruptionProtocol`` slot replaced by ``MarkMissingFrames``
+    followed by the slot itself (``simulate_corruption``: the corruption is
+    composed in as for testing) or by ``GapFill(method=corruption.fill)``
+    (if the config fills gaps), because the frames missing in real input
+    are the corruption.
     """
     import copy
 
-    from finetec_mm.engine.protocol import (SLOT, pipeline_datasets,
-                                            resolve_protocol)
+    from finetec_mm.engine.protocol import SLOT, recompose
     cfg = copy.deepcopy(cfg)
     cfg.frozen = False  # real input is never a frozen evaluation set
+    cfg.test_time_perturb = None
     fill = dict(cfg.get('corruption', None) or {}).get('fill', None)
-    loader = cfg.get('test_dataloader', None) or {}
-    datasets = list(pipeline_datasets(loader.get('dataset')))
-    if not datasets:
-        raise ValueError('the config has no test_dataloader.dataset.pipeline')
-    for dataset in datasets:
-        steps = []
-        for step in dataset['pipeline']:
-            if step.get('type') != SLOT:
-                steps.append(step)
-                continue
-            steps.append(dict(type='MarkMissingFrames'))
-            if simulate_corruption:
-                steps.append(step)
-            elif fill is not None:
-                steps.append(dict(type='GapFill', method=fill))
-        if not any(s.get('type') == 'MarkMissingFrames' for s in steps):
-            types = [s.get('type') for s in steps]
-            if 'PoseDecode' not in types:
-                raise ValueError('the test pipeline has neither a '
-                                 f'{SLOT} slot nor PoseDecode: {types}')
-            steps.insert(types.index('PoseDecode') + 1,
-                         dict(type='MarkMissingFrames'))
-        dataset['pipeline'] = steps
-    resolve_protocol(cfg)
+    template = cfg.get('test_pipeline', None)
+    if not template:
+        raise ValueError('the config has no test_pipeline template')
+    steps = []
+    for step in template:
+        if step.get('type') != SLOT:
+            steps.append(step)
+            continue
+        steps.append(dict(type='MarkMissingFrames'))
+        if simulate_corruption:
+            steps.append(step)
+        elif fill is not None:
+            steps.append(dict(type='GapFill', method=fill))
+    if not any(s.get('type') == 'MarkMissingFrames' for s in steps):
+        types = [s.get('type') for s in steps]
+        if 'PoseDecode' not in types:
+            raise ValueError('the test pipeline has neither a '
+                             f'{SLOT} slot nor PoseDecode: {types}')
+        steps.insert(types.index('PoseDecode') + 1,
+                     dict(type='MarkMissingFrames'))
+    cfg.test_pipeline = steps
+    recompose(cfg)
     return cfg
 
 

@@ -9,6 +9,7 @@ import os.path as osp
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
+from finetec_mm.engine import protocol
 from mmengine.config import Config, DictAction
 
 from mmaction.registry import RUNNERS
@@ -57,6 +58,10 @@ def merge_args(cfg, args):
         cfg.test_evaluator = evaluator
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        if protocol.touches_composition(args.cfg_options):
+            # e.g. corruption.level=moderate: rebuild the pipelines and model
+            # from the config's templates, as the config file composes them.
+            protocol.recompose(cfg)
     return cfg
 
 

@@ -1,8 +1,10 @@
 """Train a model from a config: ``python tools/train.py CONFIG [options]``.
 
-Same interface as MMAction2's ``tools/train.py``; the config's runner
-(``FineTecRunner`` by default) resolves the corruption protocol and makes the
-distributed launchers work on CPU-only hosts too.
+Same interface as MMAction2's ``tools/train.py`` (which runs our configs
+too); ``--cfg-options`` that change a composition input (e.g.
+``corruption.level=moderate``) rebuild the pipelines the config composes,
+and the config's runner (``FineTecRunner``) makes the distributed launchers
+work on CPU-only hosts.
 """
 import argparse
 import os
@@ -10,6 +12,7 @@ import os.path as osp
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
+from finetec_mm.engine import protocol
 from mmengine.config import Config, DictAction
 
 from mmaction.registry import RUNNERS
@@ -55,6 +58,10 @@ def merge_args(cfg, args):
     the dedicated flags win)."""
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        if protocol.touches_composition(args.cfg_options):
+            # e.g. corruption.level=moderate: rebuild the pipelines and model
+            # from the config's templates, as the config file composes them.
+            protocol.recompose(cfg)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.launcher = args.launcher

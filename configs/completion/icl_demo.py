@@ -26,3 +26,7 @@ param_scheduler = [
          by_epoch=False, begin=0, end=max_iters)
 ]
 default_hooks = dict(checkpoint=dict(interval=2000))
+from finetec_mm.engine import protocol  # noqa: E402
+train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
+    _base_)
+default_hooks = protocol.checkpoint_hooks(_base_)

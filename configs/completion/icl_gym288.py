@@ -11,3 +11,7 @@ _base_ = [
 ]
 # The bank that gives the prior and the prompt pool: the training clips.
 model = dict(bank=_base_.train_dataloader.dataset)
+from finetec_mm.engine import protocol  # noqa: E402
+train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
+    _base_)
+default_hooks = protocol.checkpoint_hooks(_base_)

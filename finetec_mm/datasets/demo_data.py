@@ -529,13 +529,21 @@ def _sample_rng(seed: int, split: int, index: int) -> np.random.Generator:
 def make_demo_annotations(num_per_class_train: int = 60,
                           num_per_class_val: int = 20,
                           seed: int = 0,
+                          num_per_class_test: int = 20,
                           img_shape: Tuple[int, int] = (1080, 1920),
                           progress: bool = False) -> dict:
-    """Build the demo dataset in MMAction2 ``PoseDataset`` format."""
+    """Build the demo dataset in MMAction2 ``PoseDataset`` format.
+
+    Three disjoint splits, each drawn from its own random streams: ``train``
+    (training and the completion bank), ``val`` (checkpoint selection; the
+    generator's calibration used it too) and ``test`` (reported numbers
+    only: nothing is tuned or selected on it)."""
     img_shape = (int(img_shape[0]), int(img_shape[1]))
     n_cls = len(CLASS_NAMES)
-    plan = [('train', 0, num_per_class_train), ('val', 1, num_per_class_val)]
-    total = n_cls * (num_per_class_train + num_per_class_val)
+    plan = [('train', 0, num_per_class_train), ('val', 1, num_per_class_val),
+            ('test', 2, num_per_class_test)]
+    plan = [step for step in plan if step[2] > 0]
+    total = n_cls * sum(npc for _, _, npc in plan)
     annotations, split = [], {}
     done, last = 0, -1
     for name, sid, npc in plan:
@@ -569,14 +577,15 @@ def write_demo_dataset(out_dir: str,
                        num_per_class_train: int = 60,
                        num_per_class_val: int = 20,
                        seed: int = 0,
-                       progress: bool = True) -> str:
+                       progress: bool = True,
+                       num_per_class_test: int = 20) -> str:
     """Write ``finetec_demo.pkl`` and ``label_map.txt`` into ``out_dir``.
 
     Returns the path of the pickle file."""
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.time()
     data = make_demo_annotations(num_per_class_train, num_per_class_val, seed,
-                                 progress=progress)
+                                 num_per_class_test, progress=progress)
     pkl = osp.join(out_dir, 'finetec_demo.pkl')
     with open(pkl, 'wb') as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)

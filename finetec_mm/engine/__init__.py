@@ -1,9 +1,10 @@
-from .protocol import resolve_protocol
+from . import protocol
+from .protocol import recompose
 from .runner import FineTecRunner
 from .safe_checkpoint import (CheckpointError, SafeCheckpointHook,
                               load_from_local_safe)
 
 __all__ = [
-    'resolve_protocol', 'FineTecRunner', 'CheckpointError',
+    'protocol', 'recompose', 'FineTecRunner', 'CheckpointError',
     'SafeCheckpointHook', 'load_from_local_safe'
 ]

@@ -1,51 +1,65 @@
-"""Resolve the experiment protocol of a config into concrete components.
+"""Compose a config's pipelines and model from its ``_base_`` pieces.
 
 Configs are composed from orthogonal ``_base_`` pieces (dataset × model ×
-corruption × schedule). Two facts cross those pieces, and mmengine forbids two
-bases from defining the same key, so they are stated once at the top level and
-resolved here, when the runner is built:
+corruption × schedule). A few facts cross those pieces, and mmengine forbids
+two bases from defining the same key, so each piece states its own and the
+leaf config composes them, in the config file itself, with the functions of
+this module::
 
-* ``corruption = dict(level=..., fill=..., **SkeletonCorrupt kwargs)``: every
-  ``dict(type='CorruptionProtocol', test_mode=...)`` slot in a dataset pipeline
-  is replaced by ``SkeletonCorrupt(...)`` and, if ``fill`` is set, by a
-  ``GapFill(method=fill)`` after it. With ``level=None`` and no ``ratio`` the
-  slot is removed (clean data); so is it when the config has no
-  ``corruption`` key.
-* ``num_classes`` and ``num_person`` (from the dataset piece): fill every
-  ``num_classes=None`` / ``num_person=None`` inside ``model``.
-* ``input_transforms`` (optional, set by model pieces): the model's own
-  input features. They replace the ``GenSkeFeat`` step of every pipeline
-  (e.g. bone features for ST-GCN++ bone; completion + decomposition for
-  FineTec). Entries with ``test_mode=None`` get the mode of their loader
-  (False for training, True for val/test), and ``ICLCompletion`` entries
-  with ``checkpoint=None`` get the top-level ``completion_checkpoint``
-  (dataset pieces name theirs); so does a hosted ``model.completion`` with
-  ``checkpoint=None``.
+    _base_ = ['../_base_/models/stgcn.py', '../_base_/datasets/demo.py',
+              '../_base_/corruption/severe.py', ...]
+    from finetec_mm.engine import protocol  # noqa: E402
+    train_dataloader, val_dataloader, test_dataloader = \\
+        protocol.compose_loaders(_base_)
+    model = protocol.compose_model(_base_)
+    default_hooks = protocol.checkpoint_hooks(_base_)
 
-* ``test_time_perturb`` (optional, e.g. ``dict(noise=0.03)`` or
-  ``dict(drop=0.3)``; robustness evaluation, the paper's Table 6): a
-  ``TestTimePerturb(**test_time_perturb)`` step is inserted into the *test*
-  pipeline right after the corruption (``SkeletonCorrupt`` /
-  ``ApplyFrozenMask``, else after ``PoseDecode``), before gap filling and
-  completion (see
-  :func:`finetec_mm.datasets.transforms.insert_perturbation`). Val and
-  train pipelines are unchanged.
+(mmengine runs a config file with ``_base_`` bound to the merged bases, and
+drops imported modules from the result.) What mmengine reads is therefore
+the complete experiment: ``Config.fromfile(...).pretty_text``, MMAction2's
+own ``tools/train.py`` / ``tools/test.py`` and a plain
+``Runner.from_cfg`` all see the concrete ``SkeletonCorrupt`` steps and
+filled-in model, never a placeholder.
 
-Frozen evaluation sets (``tools/data/freeze_eval_set.py``) store the sampled,
-corrupted test clips. ``frozen=True`` (usually given on the command line with
-the frozen file as ``test_dataloader.dataset.ann_file``) rewrites the val and
-test pipelines to read them instead of re-corrupting: ``UniformSampleFrames``
-becomes ``LoadFrozenClips`` and the ``CorruptionProtocol`` slot becomes
-``ApplyFrozenMask`` (+ ``GapFill(method=corruption.fill)`` if ``fill`` is
-set), which gives bit-identical model inputs. The train pipeline is kept.
+The composition inputs (:data:`COMPOSITION_KEYS`), all top-level keys:
 
-Unresolved slots fail loudly (see
-:class:`finetec_mm.datasets.transforms.CorruptionProtocol`), so a config can
-never silently run without its corruption.
+* ``train_pipeline`` / ``val_pipeline`` / ``test_pipeline`` (dataset piece):
+  templates in which ``dict(type='CorruptionProtocol', test_mode=...)``
+  marks where the corruption goes (after clip sampling);
+* ``corruption = dict(level=..., fill=..., **SkeletonCorrupt kwargs)``
+  (corruption piece): the slot becomes ``SkeletonCorrupt(...)`` and, if
+  ``fill`` is set, ``GapFill(method=fill)``; no ``corruption`` (or
+  ``level=None`` and no ``ratio``) removes the slot (clean data);
+* ``input_transforms`` (model piece, optional): the model's own input
+  features, in place of the template's ``GenSkeFeat`` (bone features for
+  ST-GCN++ bone; completion + decomposition for the ``*_pipeline`` FineTec
+  configs). Entries with ``test_mode=None`` get their loader's mode, and
+  ``ICLCompletion`` entries with ``checkpoint=None`` the top-level
+  ``completion_checkpoint`` (dataset piece), as does a hosted
+  ``model.completion`` with ``checkpoint=None``;
+* ``num_classes`` / ``num_person`` (dataset piece): fill every
+  ``num_classes=None`` / ``num_person=None`` in ``model``;
+* ``test_time_perturb`` (robustness, the paper's Table 6): a
+  ``TestTimePerturb`` step in the test pipeline right after the corruption;
+* ``frozen=True``: the val/test pipelines read a frozen evaluation set
+  (``tools/data/freeze_eval_set.py``): ``UniformSampleFrames`` becomes
+  ``LoadFrozenClips`` and the slot ``ApplyFrozenMask`` (+ ``GapFill``).
+
+A config that sets a composition input itself (not in a base) passes it:
+``protocol.compose_loaders(_base_, input_transforms=input_transforms)``.
+Tools that change an input after loading (``--cfg-options
+corruption.level=moderate``, the robustness and restoration tables) call
+:func:`recompose` on the loaded config, which rebuilds exactly what the file
+did.
 """
 import copy
 
 SLOT = 'CorruptionProtocol'
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+COMPOSITION_KEYS = ('corruption', 'input_transforms', 'completion_checkpoint',
+                    'num_classes', 'num_person', 'test_time_perturb',
+                    'frozen', 'train_pipeline', 'val_pipeline',
+                    'test_pipeline')
 
 
 def corruption_transforms(corruption: dict, test_mode: bool) -> list:
@@ -61,18 +75,13 @@ def corruption_transforms(corruption: dict, test_mode: bool) -> list:
     return transforms
 
 
-def _with_test_mode(transforms: list, test_mode: bool,
-                    completion_checkpoint=None) -> list:
-    """Copies of ``transforms`` with ``test_mode=None`` and an unset
-    completion checkpoint filled in."""
-    filled = copy.deepcopy(list(transforms))
-    for step in filled:
-        if 'test_mode' in step and step['test_mode'] is None:
-            step['test_mode'] = test_mode
-        if step.get('type') == 'ICLCompletion' and step.get(
-                'checkpoint') is None:
-            step['checkpoint'] = completion_checkpoint
-    return filled
+def frozen_transforms(corruption: dict) -> list:
+    """Transforms that replace the slot in a pipeline fed by a frozen file."""
+    fill = dict(corruption or {}).get('fill', None)
+    transforms = [dict(type='ApplyFrozenMask')]
+    if fill is not None:
+        transforms.append(dict(type='GapFill', method=fill))
+    return transforms
 
 
 def pipeline_datasets(dataset_cfg):
@@ -85,6 +94,15 @@ def pipeline_datasets(dataset_cfg):
         yield from pipeline_datasets(dataset_cfg['dataset'])
     for child in dataset_cfg.get('datasets', []):
         yield from pipeline_datasets(child)
+
+
+def _plain(node):
+    """Deep copy of ``node`` with ConfigDicts as plain dicts."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return type(node)(_plain(value) for value in node)
+    return copy.deepcopy(node)
 
 
 def _fill_unset(node, key, value):
@@ -100,74 +118,161 @@ def _fill_unset(node, key, value):
             _fill_unset(child, key, value)
 
 
-def frozen_transforms(corruption: dict) -> list:
-    """Transforms that replace the slot in a pipeline fed by a frozen file."""
-    fill = dict(corruption or {}).get('fill', None)
-    transforms = [dict(type='ApplyFrozenMask')]
-    if fill is not None:
-        transforms.append(dict(type='GapFill', method=fill))
-    return transforms
+def _input_steps(transforms: list, test_mode: bool, checkpoint) -> list:
+    """Copies of ``transforms`` with ``test_mode=None`` and an unset
+    completion checkpoint filled in."""
+    steps = _plain(list(transforms))
+    for step in steps:
+        if 'test_mode' in step and step['test_mode'] is None:
+            step['test_mode'] = test_mode
+        if step.get('type') == 'ICLCompletion' and step.get(
+                'checkpoint') is None:
+            step['checkpoint'] = checkpoint
+    return steps
 
 
-def _freeze_pipeline(pipeline: list, corruption: dict) -> list:
-    """Rewrite one val/test pipeline to read a frozen evaluation set."""
-    types = [step.get('type') for step in pipeline]
-    if 'LoadFrozenClips' in types:
-        return pipeline  # already rewritten
+def _freeze(template: list) -> list:
+    """A val/test template that reads a frozen evaluation set."""
+    types = [step.get('type') for step in template]
     if 'UniformSampleFrames' not in types or SLOT not in types:
         raise ValueError(
             'frozen=True needs val/test pipelines with UniformSampleFrames '
             f'and a {SLOT} slot, got {types}')
-    frozen = []
-    for step in pipeline:
-        if step.get('type') == 'UniformSampleFrames':
-            frozen.append(dict(type='LoadFrozenClips'))
-        elif step.get('type') == SLOT:
-            frozen.extend(frozen_transforms(corruption))
+    return [dict(type='LoadFrozenClips')
+            if step.get('type') == 'UniformSampleFrames' else step
+            for step in template]
+
+
+def compose_pipeline(template: list, inputs: dict, loader: str) -> list:
+    """The concrete pipeline of ``loader`` from its template.
+
+    Args:
+        template (list[dict]): Steps, with at most one ``CorruptionProtocol``
+            slot.
+        inputs (dict): The composition inputs (:data:`COMPOSITION_KEYS`).
+        loader (str): One of :data:`LOADERS`.
+    """
+    test_mode = loader != 'train_dataloader'
+    frozen = test_mode and bool(inputs.get('frozen'))
+    template = _freeze(template) if frozen else _plain(template)
+    corruption = inputs.get('corruption')
+    features = inputs.get('input_transforms')
+    pipeline = []
+    for step in template:
+        kind = step.get('type')
+        if kind == SLOT:
+            pipeline.extend(frozen_transforms(corruption) if frozen else
+                            corruption_transforms(
+                                corruption, step.get('test_mode', False)))
+        elif kind == 'GenSkeFeat' and features:
+            pipeline.extend(_input_steps(
+                features, test_mode, inputs.get('completion_checkpoint')))
         else:
-            frozen.append(step)
-    return frozen
-
-
-def resolve_protocol(cfg) -> None:
-    """Resolve ``cfg`` in place (idempotent)."""
-    corruption = cfg.get('corruption', None)
-    if cfg.get('frozen', False):
-        for loader in ('val_dataloader', 'test_dataloader'):
-            loader_cfg = cfg.get(loader, None) or {}
-            for dataset in pipeline_datasets(loader_cfg.get('dataset')):
-                dataset['pipeline'] = _freeze_pipeline(dataset['pipeline'],
-                                                       corruption)
-    input_transforms = cfg.get('input_transforms', None)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader_cfg = cfg.get(loader, None)
-        if not loader_cfg:
-            continue
-        loader_test_mode = loader != 'train_dataloader'
-        for dataset in pipeline_datasets(loader_cfg.get('dataset')):
-            pipeline = []
-            for step in dataset['pipeline']:
-                if step.get('type') == SLOT:
-                    pipeline.extend(corruption_transforms(
-                        corruption, step.get('test_mode', False)))
-                elif step.get('type') == 'GenSkeFeat' and input_transforms:
-                    pipeline.extend(_with_test_mode(
-                        input_transforms, loader_test_mode,
-                        cfg.get('completion_checkpoint', None)))
-                else:
-                    pipeline.append(step)
-            dataset['pipeline'] = copy.deepcopy(pipeline)
-    perturb = cfg.get('test_time_perturb', None)
-    if perturb is not None:
+            pipeline.append(step)
+    perturb = inputs.get('test_time_perturb')
+    if loader == 'test_dataloader' and perturb is not None:
         from finetec_mm.datasets.transforms.test_time_perturb import \
             insert_perturbation
-        loader_cfg = cfg.get('test_dataloader', None) or {}
+        pipeline = insert_perturbation(pipeline, _plain(perturb),
+                                       'the test pipeline')
+    return pipeline
+
+
+def _inputs(cfg, overrides: dict) -> dict:
+    inputs = {key: cfg.get(key, None) for key in COMPOSITION_KEYS}
+    unknown = set(overrides) - set(COMPOSITION_KEYS)
+    if unknown:
+        raise KeyError(f'not composition inputs: {sorted(unknown)}; '
+                       f'expected some of {COMPOSITION_KEYS}')
+    inputs.update(overrides)
+    return inputs
+
+
+def compose_loaders(cfg, **overrides) -> tuple:
+    """``(train_dataloader, val_dataloader, test_dataloader)`` of ``cfg``
+    (the ``_base_`` of a config file, or a loaded config), each with the
+    pipeline composed from its template (``<split>_pipeline`` minus the
+    ``_dataloader``: ``train_pipeline`` for ``train_dataloader`` ...).
+    Loaders that ``cfg`` lacks come back as None; a loader whose datasets
+    have no pipeline (e.g. a skeleton bank) keeps it that way.
+    """
+    inputs = _inputs(cfg, overrides)
+    loaders = []
+    for loader in LOADERS:
+        loader_cfg = cfg.get(loader, None)
+        if loader_cfg is None:
+            loaders.append(None)
+            continue
+        loader_cfg = _plain(loader_cfg)
+        template = inputs.get(loader.replace('_dataloader', '_pipeline'))
         for dataset in pipeline_datasets(loader_cfg.get('dataset')):
-            dataset['pipeline'] = insert_perturbation(
-                dataset['pipeline'], perturb, 'the test pipeline')
+            source = template if template is not None else dataset['pipeline']
+            dataset['pipeline'] = compose_pipeline(source, inputs, loader)
+        loaders.append(loader_cfg)
+    return tuple(loaders)
+
+
+def compose_model(cfg, **overrides) -> dict:
+    """``cfg.model`` with ``num_classes`` / ``num_person`` and the hosted
+    completion checkpoint filled in."""
+    inputs = _inputs(cfg, overrides)
+    model = _plain(cfg['model'])
     for key in ('num_classes', 'num_person'):
-        if cfg.get(key, None) is not None and 'model' in cfg:
-            _fill_unset(cfg.model, key, cfg[key])
-    hosted = cfg.get('model', {}).get('completion', None)
+        if inputs.get(key) is not None:
+            _fill_unset(model, key, inputs[key])
+    hosted = model.get('completion', None)
     if isinstance(hosted, dict) and hosted.get('checkpoint') is None:
-        hosted['checkpoint'] = cfg.get('completion_checkpoint', None)
+        hosted['checkpoint'] = inputs.get('completion_checkpoint')
+    return model
+
+
+def _same_data(a, b) -> bool:
+    """Whether two loader configs read the same split of the same file."""
+    da, db = (dict((x or {}).get('dataset') or {}) for x in (a, b))
+    return (da.get('ann_file'), da.get('split')) == (db.get('ann_file'),
+                                                     db.get('split'))
+
+
+def checkpoint_hooks(cfg) -> dict:
+    """``default_hooks`` entries that keep checkpoint selection off the
+    reported split: where validation reads the same split as the test loop
+    (datasets without a validation split, e.g. Gym288's train/test), no
+    best checkpoint is kept (``save_best=None``). Otherwise nothing
+    changes."""
+    if _same_data(cfg.get('val_dataloader'), cfg.get('test_dataloader')):
+        return dict(checkpoint=dict(save_best=None))
+    return dict()
+
+
+def recompose(cfg) -> None:
+    """Rebuild the composed entries of a loaded config in place (after a
+    composition input changed), exactly as its file did.
+
+    Raises:
+        ValueError: if a loader has a pipeline but the config has no
+            template for it (``train_pipeline`` ...): the composed pipeline
+            could not be rebuilt, and a changed input would be ignored.
+    """
+    for loader in LOADERS:
+        loader_cfg = cfg.get(loader, None) or {}
+        template = loader.replace('_dataloader', '_pipeline')
+        if (cfg.get(template, None) is None
+                and any(True for _ in pipeline_datasets(
+                    loader_cfg.get('dataset')))):
+            raise ValueError(
+                f'cannot recompose {loader}: the config has no '
+                f'`{template}` template to rebuild its pipeline from')
+    for loader, value in zip(LOADERS, compose_loaders(cfg)):
+        if value is not None:
+            cfg[loader] = value
+    if 'model' in cfg:
+        cfg['model'] = compose_model(cfg)
+    hooks = checkpoint_hooks(cfg)
+    if hooks and cfg.get('default_hooks', None) is not None:
+        cfg.default_hooks.checkpoint.save_best = None
+
+
+def touches_composition(options) -> bool:
+    """Whether ``--cfg-options`` keys change a composition input."""
+    return any(str(key).split('.')[0] in COMPOSITION_KEYS
+               for key in (options or {}))

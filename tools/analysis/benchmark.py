@@ -11,7 +11,7 @@ Examples::
 What is measured (docs/benchmarks.md explains each figure and the targets):
 
 * ``pipeline_ratio``: samples/s of FineTec's *training* data pipeline (the
-  config's, resolved by ``resolve_protocol``: SkeletonCorrupt and plain
+  config's, composed by the config (``finetec_mm.engine.protocol``): SkeletonCorrupt and plain
   joint features for the default configs, whose recognizer hosts completion
   and decomposition; + ICLCompletion, DecompositionAugment for the
   ``*_pipeline`` configs) over samples/s of MMAction2's
@@ -202,16 +202,16 @@ def log(msg):
 
 
 def load_config(path, args):
-    """``path`` resolved as ``FineTecRunner`` does, with the benchmark's
+    """The config at ``path``, recomposed with the benchmark's
     number of classes, clip length and persons."""
     from mmengine.config import Config
 
-    from finetec_mm.engine.protocol import pipeline_datasets, resolve_protocol
+    from finetec_mm.engine.protocol import pipeline_datasets, recompose
     if not osp.exists(path) and osp.exists(osp.join(ROOT, path)):
         path = osp.join(ROOT, path)
     cfg = Config.fromfile(path)
     cfg.num_classes = args.num_classes
-    resolve_protocol(cfg)
+    recompose(cfg)
     if 'cls_head' in cfg.model:
         cfg.model.cls_head.num_classes = args.num_classes
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -24,6 +24,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import finetec_mm  # noqa: E402,F401  (registers components)
+from finetec_mm.engine import recompose  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmaction.registry import RUNNERS  # noqa: E402
@@ -56,6 +57,7 @@ def evaluate(cfg, checkpoint, method, level, work_dir) -> dict:
     cfg.model.baseline = None if method == 'icl' else method
     cfg.corruption = dict(cfg.get('corruption') or {}, level=level)
     cfg.corruption.pop('ratio', None)
+    recompose(cfg)
     cfg.load_from = checkpoint
     cfg.work_dir = osp.join(work_dir, f'{method}_{level}')
     cfg.experiment_name = f'restoration_{method}_{level}'
@@ -70,6 +72,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+        recompose(cfg)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='restoration_')
     rows = []
     for level in args.levels:

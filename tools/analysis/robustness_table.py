@@ -94,7 +94,9 @@ def evaluate(cfg, checkpoint, perturb, work_dir, name) -> dict:
     """Test metrics of the checkpoint with ``test_time_perturb=perturb``."""
     from mmaction.registry import RUNNERS
     cfg = copy.deepcopy(cfg)
+    from finetec_mm.engine import recompose
     cfg.test_time_perturb = perturb
+    recompose(cfg)
     cfg.load_from = checkpoint
     cfg.work_dir = osp.join(work_dir, name)
     cfg.experiment_name = f'robustness_{name}_{time.strftime("%H%M%S")}'

@@ -18,7 +18,7 @@ hence the same accuracy as testing CONFIG with on-the-fly corruption)::
 (``SPLIT`` is the frozen split, printed by this tool; give the same
 ``--cfg-options`` as when freezing, except that ``corruption.fill`` may differ:
 gap filling runs at evaluation time.) ``frozen=True`` makes
-``finetec_mm.engine.resolve_protocol`` replace ``UniformSampleFrames`` by
+``finetec_mm.engine.recompose`` replace ``UniformSampleFrames`` by
 ``LoadFrozenClips`` and the corruption slot by ``ApplyFrozenMask`` (+
 ``GapFill``); ``configs/_base_/datasets/frozen_test_pipeline.py`` spells that
 pipeline out for other configs.
@@ -62,7 +62,7 @@ from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from finetec_mm.engine import resolve_protocol  # noqa: E402
+from finetec_mm.engine import recompose  # noqa: E402
 from mmaction.registry import DATASETS  # noqa: E402
 
 #: The first transform of these types ends the frozen part of a pipeline.
@@ -121,7 +121,7 @@ def loader_dataset(cfg, split_loader, frozen):
     part. ``frozen=True`` gives the pipeline that reads a frozen file."""
     cfg = copy.deepcopy(cfg)
     cfg.frozen = frozen
-    resolve_protocol(cfg)
+    recompose(cfg)
     dataset = cfg[f'{split_loader}_dataloader']['dataset']
     if 'pipeline' not in dataset:
         raise ValueError(f'{split_loader}_dataloader.dataset has no pipeline '

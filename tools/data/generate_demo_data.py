@@ -50,6 +50,7 @@ def parse_args(argv=None):
     ap.add_argument('--out-dir', default='data/demo')
     ap.add_argument('--num-train-per-class', type=int, default=60)
     ap.add_argument('--num-val-per-class', type=int, default=20)
+    ap.add_argument('--num-test-per-class', type=int, default=20)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--quiet', action='store_true', help='no progress line')
     return ap.parse_args(argv)
@@ -62,7 +63,8 @@ def main(argv=None):
                                 num_per_class_train=args.num_train_per_class,
                                 num_per_class_val=args.num_val_per_class,
                                 seed=args.seed,
-                                progress=not args.quiet)
+                                progress=not args.quiet,
+                                num_per_class_test=args.num_test_per_class)
     import pickle
     with open(pkl, 'rb') as f:
         data = pickle.load(f)

@@ -10,7 +10,8 @@
 * ``configs/ablations/``: the paper's ablations (Tables 4, 5, 9 and the
   fusion comparison), each a FineTec config plus the few keys it changes.
 
-Nothing is repeated: every leaf is a list of pieces or one override.
+Every leaf is a list of pieces plus the lines that compose them
+(:data:`COMPOSE`), or one override of a composed leaf.
 ``--check`` exits 1 if a file is missing or differs (the test suite runs
 it), so the grids are edited here, not by hand.
 """
@@ -39,6 +40,18 @@ DATASETS = {
 }
 CORRUPTIONS = ('minor', 'moderate', 'severe', 'minor_interp',
                'moderate_interp', 'severe_interp')
+
+
+# Every leaf that adds a piece composes its pipelines and model from the
+# pieces, in the file (finetec_mm/engine/protocol.py): what mmengine reads is
+# what runs.
+COMPOSE = (
+    'from finetec_mm.engine import protocol  # noqa: E402\n'
+    'train_dataloader, val_dataloader, test_dataloader = '
+    'protocol.compose_loaders(\n'
+    '    _base_)\n'
+    'model = protocol.compose_model(_base_)\n'
+    'default_hooks = protocol.checkpoint_hooks(_base_)\n')
 
 
 def config_name(model, dataset, corruption='clean'):
@@ -89,7 +102,7 @@ def finetec_grid():
                 f"    '../_base_/corruption/{level}.py',\n"
                 f"    '../_base_/schedules/{schedule}.py',\n"
                 "    '../_base_/default_runtime.py'\n"
-                ']\n')
+                ']\n' + COMPOSE)
     for dataset, level in ABLATION_RUNS:
         source = finetec_name(dataset, level)
         for ablation, (what, override) in ABLATIONS.items():
@@ -110,12 +123,13 @@ def baseline_grid():
                 f"    '../../_base_/datasets/{data_piece}.py',\n"
                 f"    '../../_base_/schedules/{schedule}.py',\n"
                 "    '../../_base_/default_runtime.py'\n"
-                ']\n')
+                ']\n' + COMPOSE)
             for corruption in CORRUPTIONS:
                 yield osp.join('baselines', folder,
                                config_name(model, dataset, corruption)), (
                     f"_base_ = ['./{clean}',\n"
-                    f"          '../../_base_/corruption/{corruption}.py']\n")
+                    f"          '../../_base_/corruption/{corruption}.py']\n"
+                    + COMPOSE)
 
 
 def main():

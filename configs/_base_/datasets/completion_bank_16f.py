@@ -14,13 +14,16 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type=bank_type, ann_file=None, split='train', clip_len=16,
                  num_clips=1))
+# Template of the val/test pipelines (the leaf composes the corruption in).
+val_pipeline = [dict(type='CorruptionProtocol', test_mode=True)]
+test_pipeline = val_pipeline
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=bank_type, ann_file=None, split='val', clip_len=16,
-                 pipeline=[dict(type='CorruptionProtocol', test_mode=True)],
+                 pipeline=val_pipeline,
                  test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='RestorationMetric')

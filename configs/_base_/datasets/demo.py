@@ -1,5 +1,7 @@
 # The embedded synthetic demo data (tools/data/generate_demo_data.py writes
-# it). Small loaders for a 2-core CPU.
+# it). Splits: train (1,440), val (480; checkpoint selection) and test (480;
+# reported numbers, never used to select or tune anything). Small loaders
+# for a 2-core CPU.
 _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/demo/finetec_demo.pkl'
 num_classes = 24
@@ -18,4 +20,4 @@ val_dataloader = dict(
 test_dataloader = dict(
     num_workers=1,
     pin_memory=False,
-    dataset=dict(ann_file=ann_file, split='val', num_classes=num_classes))
+    dataset=dict(ann_file=ann_file, split='test', num_classes=num_classes))

@@ -1,2 +1,7 @@
 _base_ = ['./aagcn_4xb16-joint-u100-150e_ntu60-xsub-clean.py',
           '../../_base_/corruption/minor_interp.py']
+from finetec_mm.engine import protocol  # noqa: E402
+train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
+    _base_)
+model = protocol.compose_model(_base_)
+default_hooks = protocol.checkpoint_hooks(_base_)

@@ -16,6 +16,8 @@ CORRUPTION_LEVELS = dict(minor=0.25, moderate=0.5, severe=0.75)
 _STAGES = ('clip', 'raw')
 _PATTERNS = ('random', 'burst')
 _MODES = ('inplace', 'compact')
+#: How the clips of one sample are masked (see :class:`SkeletonCorrupt`).
+CLIP_MASKS = ('shared', 'independent')
 
 
 def num_dropped(length: int, ratio: float, min_keep: int = 1) -> int:
@@ -143,36 +145,81 @@ def corruption_masks(seg_len: int,
                      occlusion_len: Tuple[int, int] = (2, 8),
                      sample_id: Optional[str] = None,
                      seed: int = 0,
-                     raw: bool = False) -> Tuple[np.ndarray, np.ndarray]:
+                     raw: bool = False,
+                     clip_masks: str = 'shared'
+                     ) -> Tuple[np.ndarray, np.ndarray]:
     """Keep and occlusion masks of ``num_segs`` consecutive segments.
 
-    With ``sample_id`` set (test mode), segment ``k`` draws from
-    ``sample_rng(sample_id, k, seed)`` (``'raw'`` instead of ``k`` if
-    ``raw``), first its drop mask, then its occlusions, so the drop mask does
-    not depend on ``joint_occlusion``. Otherwise the global ``np.random`` is
-    used (seeded per worker by MMEngine).
+    ``clip_masks='shared'`` draws one segment's masks and repeats them for
+    every segment (every clip of a sample drops the same positions);
+    ``'independent'`` draws each segment's own. With ``sample_id`` set (test
+    mode) the draws come from ``sample_rng(sample_id, key, seed)`` with
+    ``key = 'shared'`` (shared), the segment index ``k`` (independent) or
+    ``'raw'`` (``raw=True``); first the drop mask, then the occlusions, so
+    the drop mask does not depend on ``joint_occlusion``. Otherwise the
+    global ``np.random`` is used (seeded per worker by MMEngine).
 
     Returns:
         tuple[np.ndarray, np.ndarray]: keep (S*L, ) bool and occluded
         (S*L, V) bool (all False unless ``joint_occlusion > 0``).
     """
+    if clip_masks not in CLIP_MASKS:
+        raise ValueError(f'unknown clip_masks {clip_masks!r}, expected one '
+                         f'of {CLIP_MASKS}')
+    shared = clip_masks == 'shared' and not raw
     keeps, occs = [], []
-    for k in range(num_segs):
+    for k in range(1 if shared else num_segs):
         rng = None
         if sample_id is not None:
-            rng = sample_rng(sample_id, 'raw' if raw else k, seed)
+            key = 'raw' if raw else ('shared' if shared else k)
+            rng = sample_rng(sample_id, key, seed)
         keeps.append(
             drop_mask(seg_len, ratio, pattern, min_keep, burst_len, rng))
         if joint_occlusion > 0:
             occs.append(
                 occlusion_mask(seg_len, num_joints, joint_occlusion,
                                occlusion_len, rng))
-    keep = np.concatenate(keeps)
+    repeat = num_segs if shared else 1
+    keep = np.tile(np.concatenate(keeps), repeat)
     if occs:
-        occ = np.concatenate(occs)
+        occ = np.tile(np.concatenate(occs), (repeat, 1))
     else:
         occ = np.zeros((keep.shape[0], num_joints), dtype=bool)
     return keep, occ
+
+
+def short_sequence_keep(frame_inds: np.ndarray,
+                        total_frames: int,
+                        ratio: float,
+                        pattern: str = 'random',
+                        min_keep: int = 1,
+                        burst_len: Tuple[int, int] = (4, 16),
+                        rng=None) -> np.ndarray:
+    """Keep-mask of sampled clips, decided on the *raw* frames they show.
+
+    The rule for sequences shorter than two clips (``total_frames <
+    2 * clip_len``), where ``UniformSampleFrames`` repeats frames (shorter
+    than a clip) or lets different clips put one raw frame at different
+    positions: exactly ``num_dropped(total_frames, ratio, min_keep)`` of
+    the raw frames are dropped (:func:`drop_mask` on the raw timeline) and
+    a clip position is kept iff the raw frame it shows is kept. Every clip
+    then shows only kept raw frames, so the share of the timeline a sample
+    reveals is exactly ``1 - drop/total_frames`` whatever the number of
+    clips; the number of kept positions per clip varies around
+    ``(1 - ratio) * clip_len``.
+
+    Args:
+        frame_inds (np.ndarray): int (N, ) raw frame index of each clip
+            position (``UniformSampleFrames``' ``frame_inds`` minus
+            ``start_index``).
+        total_frames (int): Raw sequence length.
+
+    Returns:
+        np.ndarray: bool (N, ), True = position kept.
+    """
+    raw_keep = drop_mask(total_frames, ratio, pattern, min_keep, burst_len,
+                         rng)
+    return raw_keep[np.mod(np.asarray(frame_inds, np.int64), total_frames)]
 
 
 @TRANSFORMS.register_module()
@@ -184,8 +231,23 @@ class SkeletonCorrupt(BaseTransform):
     ``floor(ratio * clip_len + 0.5)`` frames of *each* clip (clip ``k`` holds
     frames ``[k * clip_len, (k + 1) * clip_len)``), keeping at least
     ``min_keep`` frames per clip; a severe 16-frame clip keeps 4 frames and
-    the clips of a multi-clip test sample are corrupted independently. All
     persons of a dropped frame are dropped together.
+
+    Clips of one sample (``clip_masks``): with ``'shared'`` (the default)
+    every clip of a sample drops the *same* positions. ``UniformSampleFrames``
+    takes frame ``j`` of every test clip from segment ``j`` of the sequence,
+    so the 10 clips of a severe test sample together show exactly the 4 kept
+    segments (25 % of the timeline), as one clip does. ``'independent'``
+    draws a pattern per clip: each clip still keeps 4 of 16 frames, but 10
+    clips together show about 41 % of the timeline and all 16 segments — a
+    weaker protocol, kept for comparison with earlier numbers
+    (docs/corruption_protocol.md). Sequences shorter than two clips
+    (``total_frames < 2 * clip_len``; frames repeat, or one raw frame can sit
+    at different positions in different clips) follow the raw-frame rule of
+    :func:`short_sequence_keep` when ``clip_masks='shared'`` and the
+    sampler's ``frame_inds`` are present: the drops are chosen among the raw
+    frames, so the share of the timeline revealed stays exact while the
+    count per clip varies.
 
     ``stage='raw'`` corrupts the whole raw sequence before sampling
     (``round(ratio * total_frames)`` frames, same rounding). Measured on real
@@ -204,8 +266,9 @@ class SkeletonCorrupt(BaseTransform):
 
     Randomness: in training the global ``np.random`` (seeded per worker by
     MMEngine). With ``test_mode=True`` the drops are a pure function of
-    (``frame_dir``, clip index, ``seed``) via :func:`sample_rng`, identical
-    across runs, methods and processes.
+    (``frame_dir``, ``seed``) (and of the clip index with
+    ``clip_masks='independent'``) via :func:`sample_rng`, identical across
+    runs, methods and processes.
 
     Optional joint occlusion (not part of the FineTec paper):
     ``joint_occlusion=p`` hides each joint with probability ``p`` for one
@@ -251,6 +314,9 @@ class SkeletonCorrupt(BaseTransform):
         occlusion_len (tuple[int, int]): Occlusion span length range.
             Defaults to (2, 8).
         keep_gt (bool): Keep uncorrupted copies. Defaults to False.
+        clip_masks (str): ``'shared'`` (every clip of a sample drops the
+            same positions) or ``'independent'`` (one pattern per clip, the
+            weaker protocol). Defaults to ``'shared'``.
     """
 
     def __init__(self,
@@ -265,7 +331,8 @@ class SkeletonCorrupt(BaseTransform):
                  burst_len: Sequence[int] = (4, 16),
                  joint_occlusion: float = 0.,
                  occlusion_len: Sequence[int] = (2, 8),
-                 keep_gt: bool = False) -> None:
+                 keep_gt: bool = False,
+                 clip_masks: str = 'shared') -> None:
         if (level is None) == (ratio is None):
             raise ValueError('SkeletonCorrupt: give exactly one of `level` '
                              f'and `ratio` (got level={level!r}, '
@@ -280,7 +347,8 @@ class SkeletonCorrupt(BaseTransform):
                 f'SkeletonCorrupt: ratio must be in [0, 1), got {ratio!r}')
         for name, value, choices in (('stage', stage, _STAGES),
                                      ('pattern', pattern, _PATTERNS),
-                                     ('mode', mode, _MODES)):
+                                     ('mode', mode, _MODES),
+                                     ('clip_masks', clip_masks, CLIP_MASKS)):
             if value not in choices:
                 raise ValueError(f'SkeletonCorrupt: unknown {name} '
                                  f'{value!r}, expected one of {choices}')
@@ -308,6 +376,7 @@ class SkeletonCorrupt(BaseTransform):
         self.joint_occlusion = float(joint_occlusion)
         self.occlusion_len = tuple(occlusion_len)
         self.keep_gt = keep_gt
+        self.clip_masks = clip_masks
 
     def _fail(self, name: str, fault: str):
         raise ValueError(f'SkeletonCorrupt: sample {name!r}: {fault}')
@@ -321,6 +390,18 @@ class SkeletonCorrupt(BaseTransform):
                        'SkeletonCorrupt after UniformSampleFrames/PoseDecode '
                        "or use stage='raw')")
         return check_clips(results, T, 'SkeletonCorrupt', name)
+
+    def _short_sequence_inds(self, results: Dict, seg_len: int,
+                             T: int) -> Optional[np.ndarray]:
+        """Raw frame index per clip position if the raw-frame rule for
+        sequences shorter than two clips applies, else None."""
+        total = results.get('total_frames')
+        inds = results.get('frame_inds')
+        if (self.stage != 'clip' or self.clip_masks != 'shared'
+                or total is None or inds is None
+                or int(total) >= 2 * seg_len or len(inds) != T):
+            return None
+        return np.asarray(inds, np.int64) - int(results.get('start_index', 0))
 
     def transform(self, results: Dict) -> Dict:
         """The transform function of :class:`SkeletonCorrupt`.
@@ -338,11 +419,19 @@ class SkeletonCorrupt(BaseTransform):
             self._fail(name, 'test mode needs `frame_dir` (the sample '
                        'identity) to seed the drops')
 
+        sample_id = name if self.test_mode else None
         keep, occ = corruption_masks(
             seg_len, num_segs, self.ratio, self.pattern, self.min_keep,
             self.burst_len, V, self.joint_occlusion, self.occlusion_len,
-            sample_id=name if self.test_mode else None, seed=self.seed,
-            raw=self.stage == 'raw')
+            sample_id=sample_id, seed=self.seed, raw=self.stage == 'raw',
+            clip_masks=self.clip_masks)
+        raw_inds = self._short_sequence_inds(results, seg_len, T)
+        if raw_inds is not None:
+            rng = None if sample_id is None else sample_rng(
+                sample_id, 'short', self.seed)
+            keep = short_sequence_keep(raw_inds, int(results['total_frames']),
+                                       self.ratio, self.pattern,
+                                       self.min_keep, self.burst_len, rng)
         visible = keep[:, None] & ~occ  # (T, V)
 
         prefix = 'raw_' if self.stage == 'raw' else ''
@@ -384,5 +473,6 @@ class SkeletonCorrupt(BaseTransform):
                     f'burst_len={self.burst_len}, '
                     f'joint_occlusion={self.joint_occlusion}, '
                     f'occlusion_len={self.occlusion_len}, '
-                    f'keep_gt={self.keep_gt})')
+                    f'keep_gt={self.keep_gt}, '
+                    f'clip_masks={self.clip_masks!r})')
         return repr_str

@@ -6,10 +6,11 @@ from mmaction.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class CorruptionProtocol(BaseTransform):
-    """Placeholder that :func:`finetec_mm.engine.resolve_protocol` replaces
-    with ``SkeletonCorrupt`` (+ ``GapFill``) from the config's top-level
-    ``corruption`` dict. Building it means the config was not resolved, which
-    would silently drop the corruption, so it raises instead.
+    """Placeholder in a pipeline *template* that
+    :func:`finetec_mm.engine.protocol.compose_loaders` replaces with
+    ``SkeletonCorrupt`` (+ ``GapFill``) from the config's top-level
+    ``corruption`` dict. Building it means a template reached a dataset
+    uncomposed, which would silently drop the corruption, so it raises.
 
     Args:
         test_mode (bool): Whether the slot belongs to a val/test pipeline
@@ -18,11 +19,12 @@ class CorruptionProtocol(BaseTransform):
 
     def __init__(self, test_mode: bool = False) -> None:
         raise RuntimeError(
-            'A pipeline contains an unresolved `CorruptionProtocol` slot. '
-            "Build the runner with runner_type='FineTecRunner' (set in "
-            "configs/_base_/default_runtime.py; finetec_mm's tools/train.py "
-            'and tools/test.py do this) or call '
-            '`finetec_mm.engine.resolve_protocol(cfg)` first.')
+            'A pipeline contains an uncomposed `CorruptionProtocol` slot: '
+            'the config uses a pipeline template directly. Compose its '
+            'loaders in the config file (`train_dataloader, val_dataloader, '
+            'test_dataloader = protocol.compose_loaders(_base_)` with '
+            '`from finetec_mm.engine import protocol`) or call '
+            '`finetec_mm.engine.recompose(cfg)`.')
 
     def transform(self, results):  # pragma: no cover - never constructed
         return results

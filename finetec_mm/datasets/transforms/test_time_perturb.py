@@ -1,7 +1,7 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Test-time perturbations for robustness evaluation (the paper's Table 6).
 
-Top-level config key (resolved by :func:`finetec_mm.engine.resolve_protocol`
+Top-level config key (composed by :func:`finetec_mm.engine.protocol.compose_loaders`
 into the test pipeline)::
 
     test_time_perturb = dict(noise=0.03)   # or dict(drop=0.3), or both
