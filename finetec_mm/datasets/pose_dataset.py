@@ -5,12 +5,22 @@ from typing import Callable, Dict, List, Optional, Union
 
 import mmengine
 import numpy as np
+from mmengine.logging import MMLogger
 
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
 from .validation import (IGNORED_KEYS, check_annotation, check_duplicates,
                          check_split, check_top_level, raise_on_errors,
                          sample_name)
+
+
+def frozen_protocol(meta: dict) -> str:
+    """How the clips of a frozen evaluation set (``frozen_meta``) were
+    masked: ``'shared'`` (sequence-consistent, every clip of a sample drops
+    the same positions) or ``'independent'`` (one pattern per clip). Files
+    frozen before ``clip_masks`` existed carry no such field and were
+    frozen with independent clip masks."""
+    return str(meta.get('clip_masks', 'independent'))
 
 
 @DATASETS.register_module()
@@ -96,7 +106,13 @@ class CheckedPoseDataset(PoseDataset):
         if not mmengine.exists(path):
             raise FileNotFoundError(f'{type(self).__name__}: annotation '
                                     f'file {path!r} does not exist')
-        data_list = self._select(mmengine.load(path), path)
+        data = mmengine.load(path)
+        if isinstance(data, dict) and isinstance(data.get('frozen_meta'),
+                                                 dict):
+            MMLogger.get_current_instance().info(
+                f'{path}: frozen evaluation set, clip masks '
+                f'{frozen_protocol(data["frozen_meta"])!r}')
+        data_list = self._select(data, path)
         problems = []
         for i, anno in enumerate(data_list):
             if isinstance(anno, dict):

@@ -54,7 +54,8 @@ class SkeletonBank(BaseDataset):
     clip (T, V, 2) float32 after ``pipeline``, ``data_samples`` a dict with
     ``gt_keypoint`` (T, V, 2, the clean clip), ``frame_mask`` (T, ) bool
     (all True unless a ``SkeletonCorrupt`` in the pipeline wrote one),
-    ``frame_dir`` and ``clip_idx``. The pipeline sees the usual pose keys
+    ``frame_dir``, ``clip_idx`` and ``img_shape`` (h, w; the restoration
+    metrics' isotropic units need it). The pipeline sees the usual pose keys
     (``keypoint`` (1, T, V, 2), ``keypoint_score`` (1, T, V), ``clip_len``,
     ``num_clips=1``, ``frame_dir``), so the config's ``CorruptionProtocol``
     slot works here too; the ``frame_dir`` of clip ``j > 0`` (or person
@@ -155,7 +156,8 @@ class SkeletonBank(BaseDataset):
                 items.append(dict(
                     keypoint=clip, frame_dir=name if m == j == 0 else
                     f'{name}#{m}.{j}', clip_idx=j, person=m,
-                    label=int(anno.get('label', -1))))
+                    label=int(anno.get('label', -1)),
+                    img_shape=tuple(int(v) for v in anno['img_shape'])))
         return items
 
     def load_data_list(self) -> List[dict]:
@@ -235,4 +237,5 @@ class SkeletonBank(BaseDataset):
             data_samples=dict(
                 gt_keypoint=torch.from_numpy(clip.copy()),
                 frame_mask=torch.from_numpy(np.asarray(mask, dtype=bool)),
-                frame_dir=info['frame_dir'], clip_idx=info['clip_idx']))
+                frame_dir=info['frame_dir'], clip_idx=info['clip_idx'],
+                img_shape=info['img_shape']))

@@ -16,14 +16,66 @@ def _np(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def restoration_sums(pred: np.ndarray, gt: np.ndarray,
-                     mask: np.ndarray) -> Dict[str, float]:
+#: COCO-17 hips: their centre is the root of root-relative N-MPJPE.
+COCO_HIPS = (11, 12)
+
+
+def isotropic(coords: np.ndarray, img_shape=None) -> np.ndarray:
+    """``PreNormalize2D`` coordinates in units of half the image height.
+
+    ``PreNormalize2D`` divides x by w/2 and y by h/2, so one pixel along x
+    and one along y differ in size unless the image is square. Multiplying
+    x by ``w / h`` puts both axes in units of h/2 (y is unchanged), so an
+    error of d pixels counts the same along either axis: ``2 d / h``.
+
+    Args:
+        coords (np.ndarray): (..., 2) normalised coordinates.
+        img_shape (tuple, optional): (h, w); None leaves ``coords`` as is
+            (already isotropic, e.g. a square image).
+    """
+    coords = _np(coords)
+    if img_shape is None:
+        return coords
+    h, w = (float(v) for v in img_shape)
+    return coords * np.array([w / h, 1.0])
+
+
+def root_relative(pose: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """``pose`` (T, V, C) minus a per-frame root (T, C)."""
+    return pose - root[:, None, :]
+
+
+def fitted_scale(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Per-frame least-squares scale ``s = <gt, pred> / <pred, pred>``
+    ((T, V, C) each → (T, )); 1 where ``pred`` is all zero."""
+    pp = (pred * pred).sum((1, 2))
+    gp = (gt * pred).sum((1, 2))
+    return np.where(pp > 0, gp / np.where(pp > 0, pp, 1.), 1.)
+
+
+def restoration_sums(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray,
+                     img_shape=None,
+                     root_joints: Sequence[int] = COCO_HIPS
+                     ) -> Dict[str, float]:
     """Error sums and counts of one clip.
+
+    All errors are in isotropic units (:func:`isotropic`: half the image
+    height when ``img_shape`` is given).
+
+    * MPJPE: ``||pred - gt||`` per joint;
+    * N-MPJPE: on root-relative poses, both relative to the *ground
+      truth's* root (the centre of ``root_joints`` per frame, hips for
+      COCO), with the prediction scaled per frame by :func:`fitted_scale`:
+      ``||s * (pred - r) - (gt - r)||``. A common translation of both, or a
+      prediction scaled about the root, leaves it unchanged / at 0;
+    * MPJVE: MPJPE of the first time-differences.
 
     Args:
         pred (np.ndarray): (T, V, C) completed clip.
         gt (np.ndarray): (T, V, C) clean clip.
         mask (np.ndarray): bool (T, ), True = observed in the input.
+        img_shape (tuple, optional): (h, w) of the clip's image.
+        root_joints (Sequence[int]): Joints whose mean is the root.
 
     Returns:
         dict: for ``key`` in ``mpjpe``, ``n_mpjpe``, ``mpjve`` and the same
@@ -31,14 +83,19 @@ def restoration_sums(pred: np.ndarray, gt: np.ndarray,
         ``key + '_n'`` = number of joint errors summed. ``*_missing`` only
         counts missing frames (velocities: pairs with a missing end).
     """
-    pred, gt = _np(pred), _np(gt)
+    pred, gt = isotropic(pred, img_shape), isotropic(gt, img_shape)
+    if pred.shape != gt.shape or pred.ndim != 3:
+        raise ValueError(f'restoration_sums: pred {pred.shape} and gt '
+                         f'{gt.shape} must both be (T, V, C)')
+    if max(root_joints) >= gt.shape[1]:
+        raise ValueError(f'restoration_sums: root joints {tuple(root_joints)}'
+                         f' do not exist in a {gt.shape[1]}-joint skeleton')
     miss = ~np.asarray(mask, dtype=bool)
     err = np.linalg.norm(pred - gt, axis=-1)  # (T, V)
-    # N-MPJPE: per frame, pred scaled by s = <gt, pred> / <pred, pred>
-    pp = (pred * pred).sum((1, 2))
-    scale = np.where(pp > 0, (gt * pred).sum((1, 2)) / np.where(pp > 0, pp,
-                                                                 1), 1.)
-    n_err = np.linalg.norm(scale[:, None, None] * pred - gt, axis=-1)
+    root = gt[:, list(root_joints)].mean(1)  # (T, C)
+    pred_rel, gt_rel = root_relative(pred, root), root_relative(gt, root)
+    scale = fitted_scale(pred_rel, gt_rel)
+    n_err = np.linalg.norm(scale[:, None, None] * pred_rel - gt_rel, axis=-1)
     v_err = np.linalg.norm(np.diff(pred, axis=0) - np.diff(gt, axis=0),
                            axis=-1)  # (T-1, V)
     v_miss = miss[1:] | miss[:-1]
@@ -54,12 +111,16 @@ def restoration_sums(pred: np.ndarray, gt: np.ndarray,
 
 @METRICS.register_module()
 class RestorationMetric(BaseMetric):
-    """MPJPE, N-MPJPE and MPJVE of completed clips, in the coordinates of
-    the clips (normalised, ``PreNormalize2D``).
+    """MPJPE, N-MPJPE and MPJVE of completed clips (:func:`restoration_sums`).
+
+    Units: isotropic, half the image height (``PreNormalize2D``'s y unit,
+    with x rescaled by w/h; each prediction's ``img_shape`` gives (h, w); a
+    prediction without one is taken as already isotropic).
 
     * MPJPE: mean L2 distance between predicted and true joints;
-    * N-MPJPE: MPJPE after scaling each predicted frame by
-      ``s = sum(gt * pred) / sum(pred ** 2)`` (least-squares scale);
+    * N-MPJPE: MPJPE of root-relative poses (hip centre of the ground truth
+      per frame) after scaling each predicted frame by the least-squares
+      ``s = sum(gt_rel * pred_rel) / sum(pred_rel ** 2)``;
     * MPJVE: MPJPE of the first time-differences (velocities).
 
     Every error is a mean over all joints of all frames of all clips
@@ -73,12 +134,19 @@ class RestorationMetric(BaseMetric):
     mode.
 
     Args:
+        root_joints (Sequence[int]): Joints whose centre is the root of
+            N-MPJPE. Defaults to the COCO-17 hips (11, 12).
         collect_device (str): Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'restore'``.
     """
     default_prefix = 'restore'
     KEYS = ('mpjpe', 'n_mpjpe', 'mpjve', 'mpjpe_missing', 'n_mpjpe_missing',
             'mpjve_missing')
+
+    def __init__(self, root_joints: Sequence[int] = COCO_HIPS,
+                 collect_device: str = 'cpu', prefix=None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.root_joints = tuple(int(j) for j in root_joints)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Store the error sums of each clip."""
@@ -88,7 +156,8 @@ class RestorationMetric(BaseMetric):
                                '(the dataset must provide gt_keypoint)')
             self.results.append(
                 restoration_sums(sample['pred'], sample['gt'],
-                                 _np(sample['frame_mask']).astype(bool)))
+                                 _np(sample['frame_mask']).astype(bool),
+                                 sample.get('img_shape'), self.root_joints))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Means over all stored clips (NaN where nothing was counted)."""

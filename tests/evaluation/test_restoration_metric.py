@@ -4,20 +4,24 @@ import pytest
 import torch
 
 from finetec_mm.evaluation import RestorationMetric
+from finetec_mm.evaluation.restoration_metric import restoration_sums
+
+V = 17  # COCO-17: the root is the centre of the hips (11, 12)
 
 
-def evaluate(samples):
-    metric = RestorationMetric()
+def evaluate(samples, **kwargs):
+    metric = RestorationMetric(**kwargs)
     metric.process(None, samples)
     return metric.compute_metrics(metric.results)
 
 
-def clip(seed, T=6, V=3):
-    return np.random.default_rng(seed).normal(size=(T, V, 2))
+def clip(seed, T=6, offset=0.):
+    """A clip of 17 joints away from the origin (root far from 0)."""
+    return np.random.default_rng(seed).normal(size=(T, V, 2)) * 0.2 + offset
 
 
 def test_known_values():
-    gt = np.zeros((4, 2, 2))
+    gt = np.zeros((4, V, 2))
     pred = gt.copy()
     pred[1] = [3., 4.]  # every joint of frame 1 off by 5
     mask = np.array([True, False, True, True])
@@ -27,7 +31,9 @@ def test_known_values():
     # velocity errors: 5 on the pairs (0,1) and (1,2), 0 on (2,3)
     assert r['mpjve'] == pytest.approx(10 / 3)
     assert r['mpjve_missing'] == pytest.approx(5)
-    # N-MPJPE: gt is 0, so s = 0 and the scaled prediction is exact
+    # N-MPJPE: a pure translation of a frame relative to the true root is a
+    # constant offset of every joint; with gt all at its root the fitted
+    # scale is 0 and the root-relative error vanishes.
     assert r['n_mpjpe'] == pytest.approx(0)
 
 
@@ -38,21 +44,59 @@ def test_perfect_prediction_scores_zero_and_torch_inputs():
     assert all(v == pytest.approx(0) for v in r.values())
 
 
-def test_n_mpjpe_is_scale_invariant_and_at_most_mpjpe():
-    gt, noise = clip(1), 0.1 * clip(2)
+def test_n_mpjpe_invariant_to_a_common_translation():
+    gt, noise = clip(1, offset=0.3), 0.05 * clip(2)
     mask = np.array([1, 0, 0, 1, 0, 1], bool)
     base = evaluate([dict(pred=gt + noise, gt=gt, frame_mask=mask)])
-    for s in (0.5, 2., 7.):
-        r = evaluate([dict(pred=s * (gt + noise), gt=gt, frame_mask=mask)])
-        assert r['n_mpjpe'] == pytest.approx(base['n_mpjpe'])
-        assert r['n_mpjpe_missing'] == pytest.approx(base['n_mpjpe_missing'])
-    assert base['n_mpjpe'] <= base['mpjpe']
-    r = evaluate([dict(pred=3 * gt, gt=gt, frame_mask=mask)])
-    assert r['n_mpjpe'] == pytest.approx(0, abs=1e-12) and r['mpjpe'] > 0
+    for shift in ([0.5, 0.5], [-0.7, 0.2], [3., -1.]):
+        r = evaluate([dict(pred=gt + noise + shift, gt=gt + shift,
+                           frame_mask=mask)])
+        for key in ('n_mpjpe', 'n_mpjpe_missing', 'mpjpe', 'mpjve'):
+            assert r[key] == pytest.approx(base[key], rel=1e-9)
+
+
+def test_scaled_prediction_about_a_nonzero_root_scores_zero():
+    gt = clip(3, offset=[0.4, -0.3])
+    root = gt[:, [11, 12]].mean(1, keepdims=True)
+    mask = np.array([1, 0, 0, 1, 0, 0], bool)
+    for s in (0.5, 1.7, 3.):
+        pred = root + s * (gt - root)
+        r = evaluate([dict(pred=pred, gt=gt, frame_mask=mask)])
+        assert r['n_mpjpe'] == pytest.approx(0, abs=1e-12)
+        assert r['n_mpjpe_missing'] == pytest.approx(0, abs=1e-12)
+        assert r['mpjpe'] > 0.01
+    # scaling about the image centre (the old definition) is not forgiven
+    # once the body is off-centre and the prediction is also shifted
+    r = evaluate([dict(pred=2 * gt + 0.1, gt=gt, frame_mask=mask)])
+    assert r['n_mpjpe'] > 0.01
+
+
+def test_n_mpjpe_at_most_mpjpe_for_small_errors():
+    gt, noise = clip(4, offset=0.2), 0.05 * clip(5)
+    r = evaluate([dict(pred=gt + noise, gt=gt, frame_mask=np.zeros(6, bool))])
+    assert r['n_mpjpe'] <= r['mpjpe'] + 1e-12
+
+
+@pytest.mark.parametrize('img_shape', [(1080, 1920), (480, 640), (900, 300)])
+def test_same_pixel_error_along_x_and_y(img_shape):
+    """PreNormalize2D divides x by w/2 and y by h/2; the metric must count a
+    displacement of d pixels the same along either axis (2 d / h)."""
+    h, w = img_shape
+    d = 12.0  # pixels
+    gt = clip(6, offset=0.1)
+    mask = np.array([1, 0, 1, 0, 1, 0], bool)
+    dx = gt.copy()
+    dx[..., 0] += d / (w / 2)
+    dy = gt.copy()
+    dy[..., 1] += d / (h / 2)
+    rx = evaluate([dict(pred=dx, gt=gt, frame_mask=mask, img_shape=img_shape)])
+    ry = evaluate([dict(pred=dy, gt=gt, frame_mask=mask, img_shape=img_shape)])
+    assert rx['mpjpe'] == pytest.approx(ry['mpjpe'])
+    assert rx['mpjpe'] == pytest.approx(2 * d / h)
 
 
 def test_mpjve_of_a_constant_offset_is_zero():
-    gt = clip(3)
+    gt = clip(7)
     r = evaluate([dict(pred=gt + [0.3, -0.2], gt=gt,
                        frame_mask=np.zeros(6, bool))])
     assert r['mpjve'] == pytest.approx(0, abs=1e-12)
@@ -61,7 +105,7 @@ def test_mpjve_of_a_constant_offset_is_zero():
 
 
 def test_masks_and_pooling_over_clips():
-    gt = np.zeros((3, 1, 2))
+    gt = np.zeros((3, V, 2))
     a = gt.copy()
     a[0] = [1., 0.]
     b = gt.copy()
@@ -76,3 +120,12 @@ def test_masks_and_pooling_over_clips():
     assert np.isnan(none_missing['mpjpe_missing'])
     with pytest.raises(KeyError):
         RestorationMetric().process(None, [dict(pred=a, frame_mask=ma)])
+
+
+def test_root_joints_must_exist():
+    gt = np.zeros((3, 5, 2))
+    with pytest.raises(ValueError, match='root joints'):
+        restoration_sums(gt, gt, np.ones(3, bool))
+    r = evaluate([dict(pred=gt + 1, gt=gt, frame_mask=np.ones(3, bool))],
+                 root_joints=(0, 1))
+    assert r['mpjpe'] == pytest.approx(np.sqrt(2))

@@ -96,14 +96,14 @@ def test_parameter_counts_match_independently_built_models(
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from finetec_mm.engine.protocol import resolve_protocol
+    from finetec_mm.engine.protocol import recompose
     from mmaction.registry import MODELS
     init_default_scope('mmaction')
 
     def params(path):
         cfg = Config.fromfile(osp.join(ROOT, path))
         cfg.num_classes = NUM_CLASSES
-        resolve_protocol(cfg)
+        recompose(cfg)
         assert cfg.model.cls_head.num_classes == NUM_CLASSES
         model = MODELS.build(cfg.model)
         return model, sum(p.numel() for p in model.parameters())

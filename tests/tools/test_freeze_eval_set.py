@@ -1,5 +1,5 @@
 """Frozen evaluation sets: tools/data/freeze_eval_set.py and the
-``frozen=True`` switch of resolve_protocol, end to end on the tiny demo."""
+``frozen=True`` switch of recompose, end to end on the tiny demo."""
 import importlib.util
 import os.path as osp
 import pickle
@@ -11,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from finetec_mm.engine import resolve_protocol
+from finetec_mm.engine import recompose
 from mmaction.datasets.transforms import UniformSampleFrames
 from mmaction.registry import DATASETS
 from tests.utils import ROOT, data_options, run_tool
@@ -40,7 +40,7 @@ def frozen(tiny_demo_pkl, tmp_path_factory):
     proc = run_tool(TOOL, CONFIG, '--out', str(out),
                     *data_options(tiny_demo_pkl, **SEVERE))
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert 'freezing val: 24/24' in proc.stdout  # progress on stderr
+    assert 'freezing test: 24/24' in proc.stdout  # progress on stderr
     return str(out)
 
 
@@ -52,7 +52,7 @@ def test_dataset(pkl, frozen_pkl=None, **options):
     if frozen_pkl is not None:
         cfg.merge_from_dict({'test_dataloader.dataset.ann_file': frozen_pkl,
                              'frozen': True})
-    resolve_protocol(cfg)
+    recompose(cfg)
     init_default_scope('mmaction')
     return DATASETS.build(cfg.test_dataloader.dataset)
 
@@ -63,7 +63,7 @@ test_dataset.__test__ = False  # a helper, not a test
 def test_frozen_file_is_a_pose_dataset_with_the_masks(frozen, tiny_demo_pkl):
     data, source = load(frozen), load(tiny_demo_pkl)
     assert set(data) == {'split', 'annotations', 'frozen_meta'}
-    assert data['split'] == {'val': source['split']['val']}
+    assert data['split'] == {'test': source['split']['test']}
     originals = {a['frame_dir']: a for a in source['annotations']}
     sampler = UniformSampleFrames(clip_len=16, num_clips=10, test_mode=True)
     for anno in data['annotations']:
@@ -76,6 +76,8 @@ def test_frozen_file_is_a_pose_dataset_with_the_masks(frozen, tiny_demo_pkl):
         assert kp.dtype == score.dtype == np.float32 and mask.dtype == bool
         assert kp.shape == (1, 160, 17, 2) and score.shape == (1, 160, 17)
         assert (mask.reshape(10, 16).sum(1) == 4).all()  # 12 of 16 dropped
+        # sequence-consistent: all 10 clips drop the same positions
+        assert (mask.reshape(10, 16) == mask[:16]).all()
         assert not kp[:, ~mask].any() and not score[:, ~mask].any()
         # kept frames: the original pixels of the sampled source frames
         inds = anno['source_frame_inds']
@@ -91,7 +93,8 @@ def test_frozen_file_is_a_pose_dataset_with_the_masks(frozen, tiny_demo_pkl):
     meta = data['frozen_meta']
     assert meta['created_by'] == 'finetec_mm' and meta['version']
     assert meta['corruption'] == {'level': 'severe'} and meta['seed'] == 0
-    assert meta['split'] == 'val' and meta['num_samples'] == 24
+    assert meta['split'] == 'test' and meta['num_samples'] == 24
+    assert meta['clip_masks'] == 'shared'
     assert [s['type'] for s in meta['pipeline']] == [
         'PreNormalize2D', 'UniformSampleFrames', 'PoseDecode',
         'SkeletonCorrupt'
@@ -117,6 +120,30 @@ def test_frozen_inputs_are_bit_identical(frozen, tiny_demo_pkl, fill):
     if fill is None:  # the frozen file really holds the corruption
         clean = test_dataset(tiny_demo_pkl, corruption=None)
         assert not torch.equal(clean[0]['inputs'], from_file[0]['inputs'])
+
+
+def test_frozen_sets_say_which_protocol_they_carry(frozen, tmp_path):
+    """A frozen file names its clip-mask protocol when loaded; files frozen
+    before the field existed still load and are reported as
+    ``'independent'`` (their masks were drawn per clip)."""
+    from mmengine.logging import MMLogger
+
+    from finetec_mm.datasets.pose_dataset import frozen_protocol
+    data = load(frozen)
+    assert frozen_protocol(data['frozen_meta']) == 'shared'
+    old = dict(data, frozen_meta={
+        k: v for k, v in data['frozen_meta'].items() if k != 'clip_masks'})
+    assert frozen_protocol(old['frozen_meta']) == 'independent'
+    old_file = tmp_path / 'old.pkl'
+    with open(old_file, 'wb') as f:
+        pickle.dump(old, f)
+    logger = MMLogger.get_instance('frozen_protocol_test')
+    messages = []
+    logger.info = messages.append
+    dataset = test_dataset(str(old_file), frozen_pkl=str(old_file),
+                           **{'test_dataloader.dataset.split': 'test'})
+    assert len(dataset) == 24
+    assert any("clip masks 'independent'" in m for m in messages), messages
 
 
 def test_freezing_is_deterministic(frozen, tiny_demo_pkl, tmp_path):
@@ -160,14 +187,14 @@ def test_tool_errors(tiny_demo_pkl, tmp_path):
                    '--cfg-options', 'frozen=True'])
 
 
-def test_resolve_protocol_frozen_switch():
+def test_recompose_frozen_switch():
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     cfg.merge_from_dict({'corruption.level': 'severe',
                          'corruption.fill': 'linear', 'frozen': True})
     train = [dict(step) for step in cfg.train_dataloader.dataset.pipeline]
-    resolve_protocol(cfg)
+    recompose(cfg)
     once = cfg.to_dict()
-    resolve_protocol(cfg)
+    recompose(cfg)
     assert cfg.to_dict() == once  # idempotent
     types = [s['type'] for s in cfg.test_dataloader.dataset.pipeline]
     assert types == [
@@ -184,7 +211,7 @@ def test_resolve_protocol_frozen_switch():
         osp.join(ROOT, 'configs/_base_/datasets/frozen_test_pipeline.py'))
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     cfg.merge_from_dict({'corruption.level': 'severe', 'frozen': True})
-    resolve_protocol(cfg)
+    recompose(cfg)
     assert cfg.to_dict()['test_dataloader']['dataset']['pipeline'] == \
         piece.to_dict()['frozen_test_pipeline']
 
@@ -206,7 +233,7 @@ def test_test_tool_on_frozen_file_matches_on_the_fly(frozen, tiny_demo_pkl,
     for name, extra in (('fly', {}),
                         ('frozen', {'test_dataloader.dataset.ann_file':
                                     frozen,
-                                    'test_dataloader.dataset.split': 'val',
+                                    'test_dataloader.dataset.split': 'test',
                                     'frozen': True})):
         dump = tmp_path / f'{name}.pkl'
         proc = run_tool('tools/test.py', CONFIG, ckpt, '--work-dir',

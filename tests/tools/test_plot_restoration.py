@@ -3,6 +3,7 @@ demo completion checkpoint and a tiny demo dataset."""
 import os.path as osp
 
 import numpy as np
+import pytest
 
 from tests.utils import ROOT, run_tool
 
@@ -16,6 +17,45 @@ def _options(pkl):
             'model.bank=None']
 
 
+def metric_of_test_clips(pkl, num):
+    """{frame_dir: (linear, ICL)} ``mpjpe_missing`` of the first ``num``
+    clips of the completion config's test loader (SkeletonBank + severe
+    SkeletonCorrupt) scored by RestorationMetric."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    import finetec_mm  # noqa: F401
+    from finetec_mm.datasets.transforms import fill_gaps
+    from finetec_mm.datasets.transforms.icl_completion import \
+        build_completion_model
+    from finetec_mm.evaluation import RestorationMetric
+    from mmaction.registry import DATASETS
+    init_default_scope('mmaction')
+    dataset = Config.fromfile(osp.join(ROOT, CONFIG)).test_dataloader.dataset
+    dataset.ann_file = pkl
+    bank = DATASETS.build(dataset)
+    model = build_completion_model(CKPT)
+    out = {}
+    for idx in range(num):
+        item = bank[idx]
+        sample = item['data_samples']
+        corrupt, mask = item['inputs'], sample['frame_mask']
+        linear = fill_gaps(corrupt[None].numpy(), mask.numpy())[0][0]
+        with torch.no_grad():
+            icl = model.complete(corrupt[None], mask[None])[0]
+        errors = []
+        for pred in (linear, icl):
+            metric = RestorationMetric()
+            metric.process(None, [dict(pred=pred, gt=sample['gt_keypoint'],
+                                       frame_mask=mask,
+                                       img_shape=sample['img_shape'])])
+            errors.append(metric.compute_metrics(metric.results)[
+                'mpjpe_missing'])
+        out[sample['frame_dir']] = tuple(errors)
+    return out
+
+
 def test_plot_restoration_montage(tiny_demo_pkl, tmp_path):
     import matplotlib
     matplotlib.use('Agg')
@@ -27,12 +67,15 @@ def test_plot_restoration_montage(tiny_demo_pkl, tmp_path):
                     *_options(tiny_demo_pkl))
     assert proc.returncode == 0, proc.stdout
     assert str(out) in proc.stdout
-    # per-sample errors of the first two val samples
-    for name in ('demo_val_00000', 'demo_val_00001'):
+    # per-sample errors of the first two test samples: RestorationMetric's
+    # mpjpe_missing of the same clips as the config's test loop makes them
+    expected = metric_of_test_clips(tiny_demo_pkl, 2)
+    for name, (lin, icl) in expected.items():
         line = next(ln for ln in proc.stdout.splitlines()
                     if ln.startswith(name))
-        errors = [float(v) for v in line.split()[-2:]]
-        assert all(np.isfinite(e) and 0 < e < 1 for e in errors), line
+        printed = [float(v) for v in line.split()[-2:]]
+        assert printed == pytest.approx([lin, icl], abs=6e-5), line
+        assert icl != pytest.approx(lin, abs=1e-4)
 
     assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     img = mpimg.imread(str(out))

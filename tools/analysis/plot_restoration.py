@@ -15,8 +15,8 @@ test mode, ``PoseDecode``), corrupted with the deterministic test-mode
 interpolation and by the in-context completion network. The figure has one
 block per sample with four rows (ground truth / corrupted / linear / ICL)
 over ``--clip-frames`` frames of the clip; the completed rows label each
-sample's MPJPE on the missing frames (normalised coordinates, as
-``RestorationMetric``'s ``mpjpe_missing``).
+sample's MPJPE on the missing frames (``RestorationMetric``'s
+``mpjpe_missing``, in its isotropic units: half the image height).
 """
 import argparse
 import os
@@ -161,12 +161,16 @@ def prepare_clip(anno, clip_len, level):
                 mask=np.asarray(results['frame_mask'], bool))
 
 
-def mpjpe_missing(pred, gt, mask):
-    """Mean joint L2 error over the missing frames (all persons)."""
+def mpjpe_missing(pred, gt, mask, img_shape=None):
+    """``RestorationMetric``'s ``mpjpe_missing`` of one clip, all persons
+    pooled: mean joint L2 error over the missing frames, in its isotropic
+    units (half the image height)."""
+    from finetec_mm.evaluation.restoration_metric import restoration_sums
     if mask.all():
         return float('nan')
-    diff = pred[:, ~mask] - gt[:, ~mask]
-    return float(np.linalg.norm(diff, axis=-1).mean())
+    sums = [restoration_sums(p, g, mask, img_shape) for p, g in zip(pred, gt)]
+    return float(sum(s['mpjpe_missing'] for s in sums) /
+                 sum(s['mpjpe_missing_n'] for s in sums))
 
 
 def choose_frames(mask, n):
@@ -388,8 +392,9 @@ def main(argv=None):
                     mask, corrupt.shape[:2]).copy())).numpy()
         # observed frames stay as given (the network may touch them)
         icl = np.where(mask[None, :, None, None], corrupt, icl)
-        err_lin = mpjpe_missing(linear, gt, mask)
-        err_icl = mpjpe_missing(icl, gt, mask)
+        img_shape = tuple(anno['img_shape'][:2])
+        err_lin = mpjpe_missing(linear, gt, mask, img_shape)
+        err_icl = mpjpe_missing(icl, gt, mask, img_shape)
         label = anno.get('label')
         header = name if label is None else f'{name}  (label {label})'
         blocks.append(dict(

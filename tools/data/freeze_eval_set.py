@@ -37,8 +37,14 @@ The output is a valid MMAction2 ``PoseDataset`` pickle::
                  original sequence (compact mode: before compaction),
              clip_len, num_clips), ...],
          frozen_meta=dict(config, config_text, cfg_options, split,
-                          split_loader, pipeline, corruption, seed,
-                          created_by='finetec_mm', version))
+                          split_loader, pipeline, corruption, clip_masks,
+                          seed, created_by='finetec_mm', version))
+
+``clip_masks`` names the protocol of the stored masks (``'shared'``:
+sequence-consistent, the default; ``'independent'``: one pattern per clip).
+Files frozen before it existed have no such field: they carry independent
+clip masks, and the dataset says so when it loads them
+(``finetec_mm.datasets.pose_dataset.frozen_protocol``).
 
 Pixel coordinates undo ``PreNormalize2D`` (``x = x' * w/2 + w/2``), rounded
 to the float32 value that normalises back to the on-the-fly value bit for
@@ -107,6 +113,13 @@ def plain(obj):
     if isinstance(obj, (list, tuple)):
         return type(obj)(plain(value) for value in obj)
     return obj
+
+
+def clip_masks(pipeline) -> str:
+    """The ``clip_masks`` protocol of the pipeline's ``SkeletonCorrupt``
+    (``'shared'`` unless it says otherwise; clean pipelines too)."""
+    steps = [s for s in pipeline if s.get('type') == 'SkeletonCorrupt']
+    return str(steps[0].get('clip_masks', 'shared')) if steps else 'shared'
 
 
 def frozen_part(pipeline):
@@ -284,6 +297,7 @@ def main(argv=None):
         source_ann_file=reference.get('ann_file'),
         pipeline=plain(reference.pipeline),
         corruption=corruption,
+        clip_masks=clip_masks(reference.pipeline),
         seed=corruption.get('seed', 0) if corruption else None,
         num_samples=len(data['annotations']),
         created_by='finetec_mm',

@@ -1,4 +1,4 @@
-# FineTec (DESIGN §1) around MMAction2's ST-GCN. The pipeline keeps plain
+# FineTec around MMAction2's ST-GCN. The pipeline keeps plain
 # (x, y, score) joint features of S_corrupt; the recognizer hosts the frozen
 # completion network (S_corrupt -> S_base) and the decomposition
 # (S_base -> S_dyna, S_stat) and runs both batched on the model's device,

@@ -1,5 +1,5 @@
 # Copyright (c) FineTec authors. All rights reserved.
-"""Skeleton-based spatial decomposition in the data pipeline (DESIGN §1.3)."""
+"""The paper's skeleton-based spatial decomposition in the data pipeline."""
 from typing import Dict, Optional, Sequence
 
 import numpy as np

@@ -40,7 +40,8 @@ def build_completion_model(checkpoint: str, model: Optional[dict] = None,
 @TRANSFORMS.register_module()
 class ICLCompletion(BaseTransform):
     """Restore S_base from S_corrupt with a frozen, pre-trained
-    ``ICLCompletionModel`` (DESIGN §1.2), one clip at a time.
+    ``ICLCompletionModel`` (the paper's context-aware sequence
+    completion), one clip at a time.
 
     Runs after ``SkeletonCorrupt``: reads ``keypoint`` (M, nc·T, V, 2) and
     ``keypoint_score`` (M, nc·T, V); a frame of a person is missing when all

@@ -252,7 +252,8 @@ class ICLCompletionModel(BaseModel):
             sample = data_samples[i] if data_samples else {}
             if 'gt_keypoint' in sample:
                 out['gt'] = torch.as_tensor(sample['gt_keypoint']).to(pred)
-            if 'frame_dir' in sample:
-                out['frame_dir'] = sample['frame_dir']
+            for key in ('frame_dir', 'img_shape'):
+                if key in sample:
+                    out[key] = sample[key]
             outputs.append(out)
         return outputs

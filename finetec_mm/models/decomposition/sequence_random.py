@@ -1,9 +1,9 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Counter-based random numbers for a batch of sequences.
 
-The decomposition's perturbations (DESIGN §1.3) need random numbers that
-are a pure function of the sequence they perturb, so that a clip gets the
-same S_dyna / S_stat in the data pipeline (one sample at a time) and inside
+The perturbations of the paper's skeleton-based spatial decomposition
+need random numbers that are a pure function of the sequence they
+perturb, so that a clip gets the same S_dyna / S_stat in the data pipeline (one sample at a time) and inside
 the model (a whole batch on the GPU). :class:`SequenceRandom` gives every
 sequence ``i`` a 64-bit key ``k_i`` and defines the ``j``-th number of its
 stream by integer hashing::

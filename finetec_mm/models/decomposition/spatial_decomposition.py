@@ -1,5 +1,5 @@
 # Copyright (c) FineTec authors. All rights reserved.
-"""Skeleton-based spatial decomposition (DESIGN §1.3), in pure torch.
+"""The paper's skeleton-based spatial decomposition, in pure torch.
 
 The same functions run on one sample in the data pipeline
 (:class:`~finetec_mm.datasets.transforms.DecompositionAugment`) and on a
@@ -10,9 +10,9 @@ Conventions:
 
 * ``S`` is (N, T, V, C): N sequences (one per clip and person), T frames,
   V joints, C coordinates (2 for the FineTec data).
-* Missing data (DESIGN §1.1) are all-zero coordinates. ``valid`` (N, T, V)
-  marks the observed joints; by default a joint is observed when any of its
-  coordinates is non-zero, so missing frames (and occluded joints) are
+* Missing data (docs/corruption_protocol.md) are all-zero coordinates.
+  ``valid`` (N, T, V) marks the observed joints; by default a joint is
+  observed when any of its coordinates is non-zero, so missing frames (and occluded joints) are
   recognised from the data alone, identically in the pipeline and in the
   model. Frames filled by a completion step count as observed.
 * Randomness comes from ``rng``, a
@@ -436,7 +436,8 @@ def decompose(S_base: Tensor,
               parents: Optional[Sequence[int]] = None,
               valid: Optional[Tensor] = None
               ) -> Tuple[Tensor, Tensor, Tensor]:
-    """Spatial decomposition of S_base into S_dyna and S_stat (DESIGN §1.3).
+    """Spatial decomposition of S_base into S_dyna and S_stat (the paper's
+    skeleton-based spatial decomposition).
 
     1. Joint motion over the observed pairs, region means, top-
        ``num_dynamic`` regions dynamic (:func:`joint_motion`,

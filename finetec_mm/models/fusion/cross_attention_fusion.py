@@ -9,7 +9,8 @@ from mmaction.registry import MODELS
 
 @MODELS.register_module()
 class CrossAttentionFusion(BaseModule):
-    """Fuse S_pred and a_pred by cross-attention (DESIGN §1.4, "fusion").
+    """Fuse S_pred and a_pred by cross-attention (the paper's fusion of
+    positions and accelerations).
 
     Both streams are embedded per joint, fusing their sub-streams
     (S_base, S_dyna, S_stat → S_pred; a_base, a_dyna, a_stat → a_pred) with a

@@ -1,5 +1,5 @@
 # Copyright (c) FineTec authors. All rights reserved.
-"""Physics-driven (Lagrangian) acceleration head (DESIGN §1.4)."""
+"""The paper's physics-driven (Lagrangian) acceleration head."""
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -75,7 +75,8 @@ def _mlp(in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:
 
 @MODELS.register_module()
 class LagrangianAccelHead(BaseModule):
-    """Lagrangian acceleration of a skeleton sequence (DESIGN §1.4).
+    """Lagrangian acceleration of a skeleton sequence (the paper's
+    physics-driven acceleration).
 
     With D = V * C (34 for COCO-17 2D) and the features of :meth:`features`
     (local / global position s_t, s^(g) and velocity, ṡ_t, ṡ^(g)):
@@ -106,7 +107,7 @@ class LagrangianAccelHead(BaseModule):
     the MLP inputs and the MSE loss; a physical dt (1/fps) would scale
     â by fps².
 
-    Loss (:meth:`loss`): the DESIGN's L_Ac = MSE(â, a) (``loss_target=
+    Loss (:meth:`loss`): the paper's L_Ac = MSE(â, a) (``loss_target=
     'fused'``). Since a - â = γ (S̈ - â), that loss can also be lowered by
     closing the gate (γ -> 0), which switches the physics branch off;
     ``loss_target='lagrangian'`` supervises S̈ directly with MSE(â, S̈),

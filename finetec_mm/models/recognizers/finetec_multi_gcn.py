@@ -6,13 +6,13 @@ import torch
 from torch import Tensor, nn
 
 from mmaction.registry import MODELS
-from .finetec_recognizer import STREAMS, FineTecRecognizer
+from .finetec_recognizer import STREAMS, FineTecRecognizer, per_clip_samples
 
 
 @MODELS.register_module()
 class FineTecMultiGCN(FineTecRecognizer):
     """Six parallel GCNs on S_base, S_dyna, S_stat, a_base, a_dyna, a_stat
-    (the paper's Multi-GCN comparison, DESIGN §1.4), fused late.
+    (the paper's Multi-GCN comparison), fused late.
 
     Each stream is fed as (x, y, score) to its own backbone and head (same
     configs, separate weights); the class scores (logits) of the 2·S streams
@@ -96,7 +96,8 @@ class FineTecMultiGCN(FineTecRecognizer):
 
     def loss(self, inputs: Tensor, data_samples, **kwargs) -> dict:
         scores, extra = self.extract_feat(inputs, data_samples=data_samples)
-        losses = self.cls_head.loss_by_feat(scores, data_samples)
+        losses = self.cls_head.loss_by_feat(
+            scores, per_clip_samples(inputs, data_samples))
         losses.update(extra.get('loss_aux', {}))
         return losses
 

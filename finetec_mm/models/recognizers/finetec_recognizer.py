@@ -36,9 +36,19 @@ def _portable_completion(module, state_dict, prefix, *args) -> None:
             del state_dict[k]
 
 
+def per_clip_samples(inputs: Tensor, data_samples) -> list:
+    """``data_samples`` repeated once per clip of ``inputs`` (B, nc, ...),
+    sample-major like the backbone's (B·nc) batch, so that every training
+    clip is scored against its sample's label."""
+    num_clips = inputs.shape[1] if inputs.dim() == 6 else 1
+    if num_clips == 1:
+        return data_samples
+    return [sample for sample in data_samples for _ in range(num_clips)]
+
+
 @MODELS.register_module()
 class FineTecRecognizer(BaseRecognizer):
-    """FineTec (DESIGN §1): a GCN backbone fed with fused position and
+    """FineTec: a GCN backbone fed with fused position and
     Lagrangian-acceleration streams.
 
     Input ``inputs``: with hosted ``completion`` / ``decomposition`` (the
@@ -228,9 +238,14 @@ class FineTecRecognizer(BaseRecognizer):
         return feats, kwargs_out
 
     def loss(self, inputs: Tensor, data_samples, **kwargs) -> dict:
-        """CE + λ·L_Ac (DESIGN §1.4)."""
+        """CE + λ·L_Ac (the paper's total loss).
+
+        ``inputs`` (B, nc, M, T, V, C): with ``nc > 1`` clips per sample
+        every clip is a training example with its sample's label (the
+        backbone sees B·nc clips, sample-major)."""
         feats, extra = self.extract_feat(inputs, data_samples=data_samples)
-        losses = self.cls_head.loss(feats, data_samples)
+        losses = self.cls_head.loss(feats,
+                                    per_clip_samples(inputs, data_samples))
         losses.update(extra.get('loss_aux', {}))
         return losses
 

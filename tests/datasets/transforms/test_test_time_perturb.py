@@ -9,7 +9,7 @@ from mmengine.config import Config
 from finetec_mm.datasets.transforms import (GapFill, SkeletonCorrupt,
                                             TestTimePerturb, bbox_size,
                                             insert_perturbation)
-from finetec_mm.engine import resolve_protocol
+from finetec_mm.engine import recompose
 from tests.utils import ROOT
 
 V = 17
@@ -148,8 +148,8 @@ def test_argument_and_input_errors():
 def resolved(config, **options):
     cfg = Config.fromfile(osp.join(ROOT, 'configs', config))
     cfg.merge_from_dict(options)
-    resolve_protocol(cfg)
-    resolve_protocol(cfg)  # idempotent
+    recompose(cfg)
+    recompose(cfg)  # idempotent
     return cfg
 
 

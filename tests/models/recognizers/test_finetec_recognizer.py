@@ -142,16 +142,28 @@ def test_multi_gcn_averages_six_stream_scores():
 
 @pytest.mark.parametrize('M,nc', [(1, 1), (2, 1), (1, 10), (2, 10)])
 def test_forward_backward_persons_and_clips(M, nc):
+    """Training and prediction with ``nc`` clips per sample: the loss sees
+    every clip (a gradient flows from each), prediction averages them."""
     model = build()
-    x = inputs(B=2, nc=1, M=M)
+    x = inputs(B=2, nc=nc, M=M).requires_grad_()
     losses = model(x, samples(2), mode='loss')
     (losses['loss_cls'] + losses['loss_accel']).backward()
     assert all(p.grad is not None for p in model.parameters()
                if p.requires_grad)
+    per_clip = x.grad.abs().flatten(2).sum(-1)  # (B, nc)
+    assert (per_clip > 0).all(), per_clip
     model.eval()
     with torch.no_grad():
         preds = model(inputs(B=2, nc=nc, M=M), samples(2), mode='predict')
     assert [p.pred_scores.item.shape for p in preds] == [(5, ), (5, )]
+
+
+def test_multi_gcn_trains_on_several_clips():
+    model = build(type='FineTecMultiGCN', fusion=None)
+    x = inputs(B=2, nc=3).requires_grad_()
+    losses = model(x, samples(2), mode='loss')
+    (losses['loss_cls'] + losses['loss_accel']).backward()
+    assert (x.grad.abs().flatten(2).sum(-1) > 0).all()
 
 
 def test_multi_gcn_hosts_decomposition_like_the_single_gcn():

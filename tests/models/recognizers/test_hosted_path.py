@@ -7,7 +7,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
 import finetec_mm  # noqa: F401
-from finetec_mm.engine import resolve_protocol
+from finetec_mm.engine import recompose
 from mmaction.registry import DATASETS, MODELS
 
 
@@ -16,7 +16,7 @@ def build(config, pkl):
     cfg.test_dataloader.dataset.ann_file = pkl
     cfg.model.backbone.update(num_stages=2, inflate_stages=[], down_stages=[])
     cfg.model.cls_head.in_channels = 64
-    resolve_protocol(cfg)
+    recompose(cfg)
     init_default_scope('mmaction')
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     torch.manual_seed(0)
