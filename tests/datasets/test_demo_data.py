@@ -31,7 +31,8 @@ N_CLS = len(dd.CLASS_NAMES)
 @pytest.fixture(scope='module')
 def small():
     return dd.make_demo_annotations(num_per_class_train=3,
-                                    num_per_class_val=2, seed=0)
+                                    num_per_class_val=2, seed=0,
+                                    num_per_class_test=1)
 
 
 def test_class_list():
@@ -44,15 +45,24 @@ def test_class_list():
 
 
 def test_format(small):
+    """Three disjoint splits: train, val (selection), test (reported)."""
     assert set(small) == {'split', 'annotations'}
-    train, val = small['split']['train'], small['split']['val']
-    assert len(train) == 3 * N_CLS and len(val) == 2 * N_CLS
-    assert not set(train) & set(val)
+    assert set(small['split']) == {'train', 'val', 'test'}
+    train, val, test = (small['split'][s] for s in ('train', 'val', 'test'))
+    assert (len(train), len(val), len(test)) == (3 * N_CLS, 2 * N_CLS, N_CLS)
+    assert not set(train) & set(val) and not (set(train) | set(val)) & set(
+        test)
     names = [a['frame_dir'] for a in small['annotations']]
     assert len(names) == len(set(names))
-    assert set(names) == set(train) | set(val)
+    assert set(names) == set(train) | set(val) | set(test)
     assert all(n.startswith('demo_train_') for n in train)
     assert all(n.startswith('demo_val_') for n in val)
+    assert all(n.startswith('demo_test_') for n in test)
+    # each split draws its own sequences: no test motion repeats a val one
+    by_name = {a['frame_dir']: a for a in small['annotations']}
+    for v, t in zip(val, test):
+        assert not np.array_equal(by_name[v]['keypoint'][..., :5, :],
+                                  by_name[t]['keypoint'][..., :5, :])
     required = {'frame_dir', 'label', 'img_shape', 'original_shape',
                 'total_frames', 'keypoint', 'keypoint_score'}
     inside = []
@@ -79,9 +89,9 @@ def test_format(small):
     assert np.mean(inside) > 0.99
 
 
-def test_every_class_in_both_splits(small):
+def test_every_class_in_every_split(small):
     by = {a['frame_dir']: a['label'] for a in small['annotations']}
-    for split in ('train', 'val'):
+    for split in ('train', 'val', 'test'):
         labels = {by[f] for f in small['split'][split]}
         assert labels == set(range(N_CLS))
 
@@ -214,11 +224,12 @@ def test_arm_variants_differ():
 
 
 def test_write_dataset(tmp_path):
-    pkl = dd.write_demo_dataset(str(tmp_path), 1, 1, seed=0, progress=False)
+    pkl = dd.write_demo_dataset(str(tmp_path), 1, 1, seed=0, progress=False,
+                                num_per_class_test=1)
     assert osp.basename(pkl) == 'finetec_demo.pkl' and osp.exists(pkl)
     with open(pkl, 'rb') as f:
         data = pickle.load(f)
-    assert len(data['annotations']) == 2 * N_CLS
+    assert len(data['annotations']) == 3 * N_CLS
     lines = (tmp_path / 'label_map.txt').read_text().splitlines()
     assert lines == dd.CLASS_NAMES
     labels = {a['label'] for a in data['annotations']}
