@@ -238,4 +238,5 @@ class SkeletonBank(BaseDataset):
                 gt_keypoint=torch.from_numpy(clip.copy()),
                 frame_mask=torch.from_numpy(np.asarray(mask, dtype=bool)),
                 frame_dir=info['frame_dir'], clip_idx=info['clip_idx'],
-                img_shape=info['img_shape']))
+                # a tensor, not a tuple: pseudo_collate would transpose it
+                img_shape=torch.tensor(info['img_shape'])))

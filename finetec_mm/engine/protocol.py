@@ -35,10 +35,11 @@ The composition inputs (:data:`COMPOSITION_KEYS`), all top-level keys:
   ST-GCN++ bone; completion + decomposition for the ``*_pipeline`` FineTec
   configs). Entries with ``test_mode=None`` get their loader's mode, and
   ``ICLCompletion`` entries with ``checkpoint=None`` the top-level
-  ``completion_checkpoint`` (dataset piece), as does a hosted
-  ``model.completion`` with ``checkpoint=None``;
-* ``num_classes`` / ``num_person`` (dataset piece): fill every
-  ``num_classes=None`` / ``num_person=None`` in ``model``;
+  ``completion_checkpoint`` (dataset piece), which is also the checkpoint of
+  a hosted ``model.completion``;
+* ``num_classes`` / ``num_person`` (dataset piece): set every
+  ``num_classes`` / ``num_person`` in ``model`` (model pieces leave them
+  None);
 * ``test_time_perturb`` (robustness, the paper's Table 6): a
   ``TestTimePerturb`` step in the test pipeline right after the corruption;
 * ``frozen=True``: the val/test pipelines read a frozen evaluation set
@@ -105,17 +106,18 @@ def _plain(node):
     return copy.deepcopy(node)
 
 
-def _fill_unset(node, key, value):
-    """Set every ``key: None`` in the nested dicts/lists of ``node``."""
+def _set_everywhere(node, key, value):
+    """Set every ``key`` in the nested dicts/lists of ``node`` to ``value``
+    (a model piece leaves them None; a composed model has the old value)."""
     if isinstance(node, dict):
         for name, child in node.items():
-            if name == key and child is None:
+            if name == key:
                 node[name] = value
             else:
-                _fill_unset(child, key, value)
+                _set_everywhere(child, key, value)
     elif isinstance(node, list):
         for child in node:
-            _fill_unset(child, key, value)
+            _set_everywhere(child, key, value)
 
 
 def _input_steps(transforms: list, test_mode: bool, checkpoint) -> list:
@@ -213,16 +215,19 @@ def compose_loaders(cfg, **overrides) -> tuple:
 
 
 def compose_model(cfg, **overrides) -> dict:
-    """``cfg.model`` with ``num_classes`` / ``num_person`` and the hosted
-    completion checkpoint filled in."""
+    """``cfg.model`` with every ``num_classes`` / ``num_person`` set to the
+    dataset's, and a hosted completion's checkpoint to
+    ``completion_checkpoint`` (where those inputs are given)."""
     inputs = _inputs(cfg, overrides)
     model = _plain(cfg['model'])
     for key in ('num_classes', 'num_person'):
         if inputs.get(key) is not None:
-            _fill_unset(model, key, inputs[key])
+            _set_everywhere(model, key, inputs[key])
     hosted = model.get('completion', None)
-    if isinstance(hosted, dict) and hosted.get('checkpoint') is None:
-        hosted['checkpoint'] = inputs.get('completion_checkpoint')
+    checkpoint = inputs.get('completion_checkpoint')
+    if isinstance(hosted, dict) and (checkpoint is not None
+                                     or hosted.get('checkpoint') is None):
+        hosted['checkpoint'] = checkpoint
     return model
 
 

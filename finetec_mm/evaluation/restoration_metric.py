@@ -36,7 +36,7 @@ def isotropic(coords: np.ndarray, img_shape=None) -> np.ndarray:
     coords = _np(coords)
     if img_shape is None:
         return coords
-    h, w = (float(v) for v in img_shape)
+    h, w = (float(v) for v in _np(img_shape).ravel()[:2])
     return coords * np.array([w / h, 1.0])
 
 

@@ -34,7 +34,7 @@ def reference(tiny_stgcn):
     with open(tiny_stgcn['pkl'], 'rb') as f:
         data = pickle.load(f)
     by_name = {a['frame_dir']: a for a in data['annotations']}
-    annos = [by_name[n] for n in data['split']['val']]
+    annos = [by_name[n] for n in data['split']['test']]
     with open(tiny_stgcn['label_map']) as f:
         names = f.read().split('\n')[:24]
     return dict(scores=scores, annos=annos, names=names)
@@ -73,7 +73,7 @@ def json_object(anno, **extra):
 def test_pickle_matches_test_tool(tiny_stgcn, reference, tmp_path, capsys):
     out = tmp_path / 'pred.json'
     results, stdout = run(capsys, tiny_stgcn, tiny_stgcn['pkl'], '--split',
-                          'val', '--topk', '3', '--out', str(out))
+                          'test', '--topk', '3', '--out', str(out))
     with open(out) as f:
         saved = json.load(f)
     assert saved['results'] == results
@@ -250,11 +250,11 @@ def test_missing_input_through_the_command_line(tiny_stgcn, tmp_path):
 def finetec(tiny_demo_pkl, tmp_path_factory):
     """A FineTec checkpoint with random weights (a plain state dict, its
     classifier scaled up so that the class scores differ visibly between
-    inputs) and a 3-sample val split."""
+    inputs) and a 3-sample test split."""
     tmp = tmp_path_factory.mktemp('finetec_infer')
     with open(tiny_demo_pkl, 'rb') as f:
         data = pickle.load(f)
-    data['split']['val'] = data['split']['val'][:3]
+    data['split']['test'] = data['split']['test'][:3]
     pkl = str(tmp / 'small.pkl')
     with open(pkl, 'wb') as f:
         pickle.dump(data, f)
@@ -294,16 +294,16 @@ def test_finetec_simulated_corruption_matches_test_tool(finetec, capsys):
         expected = {d['frame_dir']: d['pred_scores']['item'].numpy()
                     for d in pickle.load(f)}
     results = infer.main([FINETEC, finetec['checkpoint'], finetec['pkl'],
-                          '--split', 'val', '--simulate-corruption', *opts])
+                          '--split', 'test', '--simulate-corruption', *opts])
     capsys.readouterr()
-    assert [r['id'] for r in results] == finetec['data']['split']['val']
+    assert [r['id'] for r in results] == finetec['data']['split']['test']
     with open(osp.join(osp.dirname(finetec['pkl']), 'label_map.txt')) as f:
         names = f.read().split('\n')
     for r in results:
         check(r, expected[r['id']], names)
     # the comparison can fail: without the simulated drops the scores differ
     real = infer.main([FINETEC, finetec['checkpoint'], finetec['pkl'],
-                       '--split', 'val', *opts])
+                       '--split', 'test', *opts])
     capsys.readouterr()
     gap = max(np.abs(np.asarray(r['topk_scores']) -
                      expected[r['id']][r['topk_indices']]).max()

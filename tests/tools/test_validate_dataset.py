@@ -14,11 +14,11 @@ def test_good_file(tiny_demo_pkl):
     r = run_tool(TOOL, tiny_demo_pkl, '--label-map', label_map)
     assert r.returncode == 0, r.stdout
     out = r.stdout
-    assert 'samples: 72   splits: train 48, val 24' in out
+    assert 'samples: 96   splits: train 48, val 24, test 24' in out
     assert 'classes: 24 labels present' in out
-    assert 'straight jump 0.5 turn: 3' in out  # names from the label map
+    assert 'straight jump 0.5 turn: 4' in out  # names from the label map
     assert 'problems: 0 errors' in out
-    assert 'checked 72/72 samples' in out  # progress on stderr
+    assert 'checked 96/96 samples' in out  # progress on stderr
     assert out.rstrip().endswith('OK')
 
 
@@ -61,5 +61,5 @@ def test_missing_file_and_unknown_split(tiny_demo_pkl, tmp_path):
 
     r = run_tool(TOOL, tiny_demo_pkl, '--split', 'xsub_val')
     assert r.returncode == 1
-    assert "split 'xsub_val' not found; available splits: ['train', 'val']" \
-        in r.stdout
+    assert ("split 'xsub_val' not found; available splits: "
+            "['test', 'train', 'val']") in r.stdout

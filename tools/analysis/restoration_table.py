@@ -83,8 +83,8 @@ def main(argv=None):
             rows.append(row)
     header = f'{"method":<9}{"level":<10}' + ''.join(
         f'{c:>17}' for c in COLUMNS)
-    print('\nRestoration errors (normalised coordinates; *_missing = '
-          'missing frames only)')
+    print('\nRestoration errors (units of half the image height, both axes; '
+          'N-MPJPE root-relative; *_missing = missing frames only)')
     print(header)
     for row in rows:
         print(f'{row["method"]:<9}{row["level"]:<10}' + ''.join(
