@@ -29,3 +29,21 @@ def test_sweep_summarises_and_resumes(tiny_demo_pkl, tmp_path):
     assert second.returncode == 0
     assert json.load(open(tmp_path / 's.json'))['runs'] == summary['runs']
     assert train_log.stat().st_mtime_ns == stamp
+
+
+def test_paired_differences_are_per_seed():
+    from tests.utils import load_tool
+    tool = load_tool('tools/analysis/run_experiments.py')
+    results = {'a.py': [{'acc/top1': 0.50}, {'acc/top1': 0.40},
+                        {'acc/top1': 0.45}],
+               'b.py': [{'acc/top1': 0.30}, {'acc/top1': 0.35},
+                        {'acc/top1': 0.20}]}
+    diffs = tool.paired(results, [0, 1, 2], 'b.py')
+    assert list(diffs) == ['a.py']
+    d = diffs['a.py']
+    assert d['per_seed'] == {0: 0.2, 1: 0.05, 2: 0.25} or all(
+        abs(d['per_seed'][s] - v) < 1e-12
+        for s, v in {0: 0.2, 1: 0.05, 2: 0.25}.items())
+    assert abs(d['mean'] - 0.5 / 3) < 1e-12
+    # std of the differences, not the difference of the stds
+    assert abs(d['std'] - 0.1040833) < 1e-6

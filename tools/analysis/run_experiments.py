@@ -3,6 +3,7 @@
     python tools/analysis/run_experiments.py CONFIG [CONFIG ...]
         [--seeds 0 1 2] [--work-root work_dirs/experiments]
         [--cfg-options KEY=VALUE ...] [--json OUT.json] [--markdown OUT.md]
+        [--paired-with CONFIG]
 
 Each (config, seed) runs ``tools/train.py CONFIG --seed S`` and then
 ``tools/test.py`` on the last checkpoint, in subprocesses; the test metrics
@@ -91,6 +92,21 @@ def markdown(rows):
     return '\n'.join(lines)
 
 
+def paired(results, seeds, reference):
+    """Per-seed top-1 differences ``config - reference`` (same seed, same
+    protocol): {config: dict(per_seed, mean, std)} for every other config."""
+    base = [r['acc/top1'] for r in results[reference]]
+    out = {}
+    for config, runs in results.items():
+        if config == reference:
+            continue
+        diffs = [r['acc/top1'] - b for r, b in zip(runs, base)]
+        out[config] = dict(
+            per_seed=dict(zip(seeds, diffs)), mean=statistics.mean(diffs),
+            std=statistics.stdev(diffs) if len(diffs) > 1 else 0.)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+')
@@ -99,7 +115,13 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', default=[])
     parser.add_argument('--json', help='write the summary rows here')
     parser.add_argument('--markdown', help='write the table here')
+    parser.add_argument(
+        '--paired-with', metavar='CONFIG',
+        help='also print each config minus this one (one of the configs), '
+        'top-1 per seed')
     args = parser.parse_args()
+    if args.paired_with and args.paired_with not in args.configs:
+        parser.error('--paired-with must be one of the configs')
     for config in args.configs:
         if not osp.isfile(osp.join(ROOT, config)):
             parser.error(f'config {config!r} does not exist')
@@ -122,10 +144,17 @@ def main():
     rows = summarize(results)
     table = markdown(rows)
     print('\n' + table)
+    diffs = paired(results, args.seeds, args.paired_with) \
+        if args.paired_with else {}
+    for config, d in diffs.items():
+        per_seed = ', '.join(f'seed {s}: {v:+.4f}'
+                             for s, v in d['per_seed'].items())
+        print(f"{osp.basename(config)} - {osp.basename(args.paired_with)}: "
+              f"{d['mean']:+.4f} ± {d['std']:.4f} ({per_seed})")
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(rows=rows, runs=results, seeds=args.seeds), f,
-                      indent=2)
+            json.dump(dict(rows=rows, runs=results, seeds=args.seeds,
+                           paired=diffs), f, indent=2)
     if args.markdown:
         with open(args.markdown, 'w') as f:
             f.write(table + '\n')
