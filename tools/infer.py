@@ -446,7 +446,6 @@ def inference_config(cfg, simulate_corruption: bool = False):
     from finetec_mm.engine.protocol import SLOT, recompose
     cfg = copy.deepcopy(cfg)
     cfg.frozen = False  # real input is never a frozen evaluation set
-    cfg.test_time_perturb = None
     fill = dict(cfg.get('corruption', None) or {}).get('fill', None)
     template = cfg.get('test_pipeline', None)
     if not template:
