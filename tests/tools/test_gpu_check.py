@@ -1,6 +1,7 @@
 """tools/analysis/gpu_check.sh --device cpu: the dry run of the one-GPU
 check runs every step (benchmark, one-epoch torchrun training, test, infer,
-CPU-vs-device consistency) at tiny sizes, so the script cannot rot."""
+CPU-vs-device consistency by tools/analysis/gpu_consistency.py) at tiny
+sizes, so the script cannot rot."""
 import json
 import os
 import sys
