@@ -1,5 +1,6 @@
-# Runtime shared by every config. `FineTecRunner` resolves the top-level
-# `corruption` and `num_classes` keys and adapts distributed training to hosts
+# Runtime shared by every config. Configs compose their pipelines and model
+# in the file (finetec_mm/engine/protocol.py), so MMAction2's own tools run
+# them as is; `FineTecRunner` only adapts distributed training to hosts
 # without CUDA (see finetec_mm/engine/runner.py).
 default_scope = 'mmaction'
 custom_imports = dict(imports=['finetec_mm'], allow_failed_imports=False)
