@@ -3,12 +3,12 @@
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Union
 
-import mmengine
 import numpy as np
 from mmengine.logging import MMLogger
 
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
+from .annotation_io import load_annotation_file
 from .validation import (IGNORED_KEYS, check_annotation, check_duplicates,
                          check_split, check_top_level, raise_on_errors,
                          sample_name)
@@ -103,10 +103,7 @@ class CheckedPoseDataset(PoseDataset):
     def load_data_list(self) -> List[Dict]:
         """Load, check and slim the annotations of the selected split."""
         path = self.ann_file
-        if not mmengine.exists(path):
-            raise FileNotFoundError(f'{type(self).__name__}: annotation '
-                                    f'file {path!r} does not exist')
-        data = mmengine.load(path)
+        data = load_annotation_file(path)
         if isinstance(data, dict) and isinstance(data.get('frozen_meta'),
                                                  dict):
             MMLogger.get_current_instance().info(

@@ -1,9 +1,7 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Clean skeleton clips for the in-context completion (FineTec §1.2)."""
-import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
-import mmengine
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
@@ -11,6 +9,7 @@ from mmengine.logging import MMLogger
 
 from mmaction.datasets.transforms import UniformSampleFrames
 from mmaction.registry import DATASETS
+from .annotation_io import load_annotation_file
 from .transforms.gap_filling import fill_gaps
 
 _MISSING = ('interpolate', 'exclude')
@@ -100,10 +99,7 @@ class SkeletonBank(BaseDataset):
                          test_mode=test_mode, **kwargs)
 
     def _annotations(self) -> list:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'SkeletonBank: ann_file {self.ann_file!r} does not exist')
-        data = mmengine.load(self.ann_file)
+        data = load_annotation_file(self.ann_file)
         if isinstance(data, list):
             annos = data
         else:

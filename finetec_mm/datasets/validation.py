@@ -29,16 +29,19 @@ Missing frames (all keypoints and scores zero) are legal and not reported;
 every person is 0 (without ``keypoint_score``: the score channel 2 if C == 3,
 else all coordinates 0).
 """
-import os.path as osp
-import pickle
 from collections import Counter
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
+from .annotation_io import AnnotationError, load_annotation_file
+# Former name of the loader, kept for callers not yet moved to
+# ``annotation_io.load_annotation_file`` (the one implementation).
+load_pose_file = load_annotation_file
+
 __all__ = [
     'Problem', 'REQUIRED_KEYS', 'REQUIRED_SAMPLE_KEYS', 'IGNORED_KEYS',
-    'load_pose_file', 'sample_name', 'check_top_level', 'check_annotation',
+    'sample_name', 'check_top_level', 'check_annotation',
     'check_split', 'check_duplicates', 'check_dataset', 'errors',
     'raise_on_errors', 'frame_missing', 'summarize'
 ]
@@ -87,18 +90,6 @@ class Problem:
 
     def __repr__(self) -> str:
         return f'Problem({self.level}, {self.kind}, {self.message!r})'
-
-
-def load_pose_file(path: str):
-    """Unpickle a PoseDataset file; FileNotFoundError names a missing path."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'annotation file {path!r} does not exist')
-    with open(path, 'rb') as f:
-        try:
-            return pickle.load(f)
-        except Exception as e:  # truncated / not a pickle
-            raise ValueError(f'file {path!r}: cannot be unpickled '
-                             f'({type(e).__name__}: {e})') from e
 
 
 def sample_name(anno, index: Optional[int] = None) -> str:
@@ -392,7 +383,8 @@ def errors(problems: Iterable[Problem]) -> List[Problem]:
 
 def raise_on_errors(problems: Iterable[Problem], prefix: str = '',
                     max_listed: int = 5) -> None:
-    """Raise a ValueError listing the first ``max_listed`` errors (if any).
+    """Raise an :class:`~finetec_mm.datasets.annotation_io.AnnotationError`
+    (a ValueError) listing the first ``max_listed`` errors (if any).
 
     The message starts with ``prefix`` and the first error, e.g.
     ``"CheckedPoseDataset: file 'a.pkl': sample 'x': 3 NaN/inf ..."``.
@@ -405,7 +397,7 @@ def raise_on_errors(problems: Iterable[Problem], prefix: str = '',
     lines += ['  ' + q.message for q in errs[1:max_listed]]
     if len(errs) > max_listed:
         lines.append(f'  ... and {len(errs) - max_listed} more errors')
-    raise ValueError('\n'.join(lines))
+    raise AnnotationError('\n'.join(lines))
 
 
 def frame_missing(anno: dict) -> np.ndarray:

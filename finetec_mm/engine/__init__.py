@@ -1,10 +1,12 @@
 from . import protocol
+from .checkpoint_guard import check_checkpoint, load_checkpoint_checked
 from .protocol import recompose
 from .runner import FineTecRunner
 from .safe_checkpoint import (CheckpointError, SafeCheckpointHook,
                               load_from_local_safe)
 
 __all__ = [
-    'protocol', 'recompose', 'FineTecRunner', 'CheckpointError',
-    'SafeCheckpointHook', 'load_from_local_safe'
+    'protocol', 'recompose', 'check_checkpoint', 'load_checkpoint_checked',
+    'FineTecRunner', 'CheckpointError', 'SafeCheckpointHook',
+    'load_from_local_safe'
 ]
