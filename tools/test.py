@@ -2,20 +2,28 @@
 
 The checkpoint is read with torch's ``weights_only=True`` (see
 ``finetec_mm/engine/safe_checkpoint.py``): no code pickled inside it runs.
+A checkpoint that leaves any model weight unloaded (or loads none) is
+refused, naming the file and the counts of missing / unexpected weights,
+unless ``--allow-partial`` (``finetec_mm/engine/checkpoint_guard.py``).
+Known faults (missing config / checkpoint / annotation file, unreadable or
+invalid annotation file, unfit checkpoint) print ``error: <message>`` and
+exit with status 1.
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
+from finetec_mm.cli import load_config, run_main
 from finetec_mm.engine import protocol
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmaction.registry import RUNNERS
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test an action recognizer')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -25,13 +33,17 @@ def parse_args():
         '--dump', type=str,
         help='write every prediction (scores, labels) to this .pkl file')
     parser.add_argument(
+        '--allow-partial', action='store_true',
+        help='load a checkpoint that leaves some model weights unloaded '
+        '(they keep their initial values) instead of refusing it')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. corruption.level=moderate')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -48,6 +60,8 @@ def merge_args(cfg, args):
         raise FileNotFoundError(
             f'checkpoint file {args.checkpoint!r} does not exist')
     cfg.load_from = args.checkpoint
+    if args.allow_partial:
+        cfg.allow_partial_checkpoint = True
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must end with .pkl, got {args.dump!r}')
@@ -65,9 +79,9 @@ def merge_args(cfg, args):
     return cfg
 
 
-def main():
-    args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = merge_args(load_config(args.config), args)
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:
@@ -77,4 +91,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

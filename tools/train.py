@@ -4,21 +4,27 @@ Same interface as MMAction2's ``tools/train.py`` (which runs our configs
 too); ``--cfg-options`` that change a composition input (e.g.
 ``corruption.level=moderate``) rebuild the pipelines the config composes,
 and the config's runner (``FineTecRunner``) makes the distributed launchers
-work on CPU-only hosts.
+work on CPU-only hosts. Known faults (missing config or annotation file,
+unreadable or invalid annotation file, a ``--resume`` / ``load_from``
+checkpoint that does not fit the model) print ``error: <message>`` and exit
+with status 1; ``--cfg-options allow_partial_checkpoint=True`` loads a
+``load_from`` checkpoint partially (fine-tuning).
 """
 import argparse
 import os
 import os.path as osp
+import sys
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
+from finetec_mm.cli import load_config, run_main
 from finetec_mm.engine import protocol
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmaction.registry import RUNNERS
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train an action recognizer')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='where to save logs and models')
@@ -48,7 +54,7 @@ def parse_args():
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -93,12 +99,12 @@ def merge_args(cfg, args):
     return cfg
 
 
-def main():
-    args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = merge_args(load_config(args.config), args)
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
     runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

@@ -146,8 +146,7 @@ def check_checkpoint(model, checkpoint, filename, allow_partial=False,
     if not allow_partial:
         raise CheckpointError(
             message + '. Use the checkpoint trained with this config, or '
-            'allow partial loading (--allow-partial, allow_partial=True) '
-            'if you mean it.')
+            'allow partial loading if you mean it (--allow-partial).')
     print_log(message + ' (partial loading allowed)', logger=logger or
               'current', level=30)
     return report

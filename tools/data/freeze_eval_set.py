@@ -64,7 +64,8 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 import finetec_mm  # noqa: E402  (registers components, applies compat)
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from finetec_mm.cli import load_config, run_main  # noqa: E402
+from mmengine.config import ConfigDict, DictAction  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
@@ -275,7 +276,7 @@ def main(argv=None):
                  f'{args.out!r}')
     if not osp.isdir(out_dir):
         sys.exit(f'error: the directory of --out does not exist: {out_dir}')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if cfg.get('frozen', False):
@@ -313,4 +314,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

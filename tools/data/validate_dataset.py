@@ -1,13 +1,17 @@
 """Check a PoseDataset pickle and print a summary of it.
 
 ``python tools/data/validate_dataset.py PKL [--split NAME] [--num-classes N]
-[--num-joints 17] [--label-map FILE]``
+[--num-joints 17] [--label-map FILE] [--config CONFIG | --clip-len 16]``
 
 Runs every check of :mod:`finetec_mm.datasets.validation` (errors, warnings,
 infos; see its docstring), prints the splits, class histogram, sequence
-lengths, persons per sample, fraction of fully missing frames and dtypes,
-then the problems (the first ``--max-listed`` of each kind and the count).
-Exit status 1 if the file is missing or has errors, else 0.
+lengths (with a text histogram, bins in frames), persons per sample, fraction
+of fully missing frames and dtypes, then the problems (the first
+``--max-listed`` of each kind and the count). Samples shorter than the clip
+(``clip_len`` of ``--config``'s test pipeline, else ``--clip-len``) are
+flagged as ``short_sequence`` warnings. Exit status 1 if the file is missing,
+cannot be read or has errors (one line ``error: ...`` naming the file for the
+first two), else 0.
 """
 import argparse
 import os.path as osp
@@ -18,8 +22,14 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from finetec_mm.cli import load_config, report  # noqa: E402
+from finetec_mm.datasets.annotation_io import (  # noqa: E402
+    AnnotationError, load_annotation_file)
+from finetec_mm.datasets.sequence_lengths import (  # noqa: E402
+    DEFAULT_CLIP_LEN, check_short, clip_len_of, length_histogram,
+    sample_lengths)
 from finetec_mm.datasets.validation import (check_dataset,  # noqa: E402
-                                            load_pose_file, summarize)
+                                            summarize)
 
 LEVELS = ('error', 'warning', 'info')
 
@@ -39,6 +49,12 @@ def parse_args(argv=None):
                         'line (line i = label i)')
     parser.add_argument('--max-listed', type=int, default=20,
                         help='problems listed per kind (default 20)')
+    clip = parser.add_mutually_exclusive_group()
+    clip.add_argument('--config', help='read the clip length from this '
+                      "config's test pipeline (UniformSampleFrames)")
+    clip.add_argument('--clip-len', type=int, help='clip length in frames '
+                      f'(default {DEFAULT_CLIP_LEN}); shorter samples are '
+                      'flagged')
     return parser.parse_args(argv)
 
 
@@ -85,6 +101,20 @@ def print_summary(s, names, num_classes, top=5):
     print(f'keypoint dtypes: {s["dtypes"]}')
 
 
+def print_histogram(lengths, clip_len, width=40):
+    """Text histogram of sequence lengths; bins ``lo-hi`` in frames."""
+    bins = length_histogram(lengths, clip_len)
+    if not bins:
+        return
+    most = max(n for _, _, n in bins) or 1
+    print(f'sequence lengths (frames; clip {clip_len}):')
+    for lo, hi, n in bins:
+        label = f'{lo}' if hi == lo + 1 else f'{lo}-{hi - 1}'
+        mark = ' < clip' if hi <= clip_len else ''
+        bar = '#' * max(int(round(width * n / most)), 1 if n else 0)
+        print(f'  {label:>9} {n:7d} {bar}{mark}')
+
+
 def print_problems(problems, max_listed):
     by_kind = defaultdict(list)
     for q in problems:
@@ -100,15 +130,22 @@ def print_problems(problems, max_listed):
             print(f'  ... and {len(qs) - max_listed} more')
 
 
+def resolve_clip_len(args):
+    """``--clip-len``, else the clip length of ``--config``, else 16."""
+    if args.config:
+        return clip_len_of(load_config(args.config))
+    return args.clip_len or DEFAULT_CLIP_LEN
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
         names = read_label_map(args.label_map) if args.label_map else None
+        clip_len = resolve_clip_len(args)
         sys.stderr.write(f'loading {args.pkl} ...\n')
-        data = load_pose_file(args.pkl)
-    except (FileNotFoundError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+        data = load_annotation_file(args.pkl)
+    except (FileNotFoundError, AnnotationError, ValueError) as e:
+        return report(e)
     num_classes = args.num_classes or (len(names) if names else None)
 
     def progress(done, total):
@@ -122,6 +159,7 @@ def main(argv=None):
                              num_joints=args.num_joints or None,
                              split=args.split, file=args.pkl,
                              progress=progress)
+    problems += check_short(data, clip_len, args.split, args.pkl)
     print(f'file: {args.pkl}' + (f'   split: {args.split}'
                                  if args.split else ''))
     if isinstance(data, dict) and isinstance(data.get('annotations'), list):
@@ -135,6 +173,7 @@ def main(argv=None):
                             and str(a.get('frame_dir')) in wanted
                         ])
         print_summary(summarize(view), names, num_classes)
+        print_histogram([t for _, t in sample_lengths(view)], clip_len)
     print_problems(problems, args.max_listed)
     bad = any(q.level == 'error' for q in problems)
     print('FAILED' if bad else 'OK')
