@@ -12,6 +12,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from finetec_mm.apis import (build_pipeline, inference_config,
+                             init_recognizer, load_input)
 from tests.utils import ROOT, load_tool, run_tool
 
 infer = load_tool('tools/infer.py')
@@ -147,11 +149,11 @@ def test_json_missing_frames_are_zero_in_the_pipeline(tiny_stgcn, reference,
                            reference['scores'][anno['frame_dir']].max(),
                            atol=1e-6), 'the gaps changed nothing'
 
-    annos = infer.load_input(str(path))
+    annos = load_input(str(path))
     assert np.all(annos[1]['keypoint'][0, gone] == 0)
     assert np.all(annos[1]['keypoint_score'][0, gone] == 0)
     cfg = Config.fromfile(tiny_stgcn['config'])
-    pipeline = infer.build_pipeline(infer.inference_config(cfg))
+    pipeline = build_pipeline(inference_config(cfg))
     packed = pipeline(dict(annos[1], modality='Pose', start_index=0))
     x = packed['inputs'].numpy()  # (clips, M, T, V, x/y/score)
     missing = (x[..., 2] == 0).all(-1)
@@ -228,7 +230,7 @@ def test_input_errors_name_file_and_sample(tmp_path, name, content, sample,
                                            fault):
     path = write(tmp_path / name, content)
     with pytest.raises(ValueError) as err:
-        infer.load_input(path)
+        load_input(path)
     message = str(err.value)
     assert path in message and fault in message, message
     if sample is not None:
@@ -237,7 +239,7 @@ def test_input_errors_name_file_and_sample(tmp_path, name, content, sample,
 
 def test_missing_input_through_the_command_line(tiny_stgcn, tmp_path):
     with pytest.raises(FileNotFoundError, match='absent.json'):
-        infer.load_input(str(tmp_path / 'absent.json'))
+        load_input(str(tmp_path / 'absent.json'))
     path = write(tmp_path / 'lost.json', dict(id='lost', frames=[None] * 4))
     proc = run_tool('tools/infer.py', tiny_stgcn['config'],
                     tiny_stgcn['checkpoint'], path)
@@ -268,7 +270,7 @@ def finetec(tiny_demo_pkl, tmp_path_factory):
             'test_dataloader.persistent_workers': False}
     cfg = Config.fromfile(FINETEC)
     cfg.merge_from_dict(opts)
-    cfg = infer.inference_config(cfg)
+    cfg = inference_config(cfg)
     from mmengine.registry import init_default_scope
 
     from mmaction.registry import MODELS
@@ -326,16 +328,16 @@ def test_finetec_completion_restores_missing_input_frames(finetec, tmp_path,
     assert len(results) == 1 and len(results[0]['topk_indices']) == 2
     cfg = Config.fromfile(FINETEC)
     cfg.merge_from_dict(finetec['opts'])
-    cfg = infer.inference_config(cfg)
+    cfg = inference_config(cfg)
     steps = [s['type'] for s in cfg.test_dataloader.dataset.pipeline]
     assert steps[3:5] == ['MarkMissingFrames', 'GenSkeFeat'], steps
-    packed = infer.build_pipeline(cfg)(dict(
-        infer.load_input(str(path))[0], modality='Pose', start_index=0))
+    packed = build_pipeline(cfg)(dict(
+        load_input(str(path))[0], modality='Pose', start_index=0))
     raw = packed['inputs'][None]  # (1, clips, M, T, V, x/y/score)
     assert raw.shape[-1] == 3
     assert not (raw[..., 2] > 0).any(-1).all(), 'no frame is missing'
     # the recognizer's hosted completion restores every frame
-    model = infer.build_model(cfg, finetec['checkpoint'])
+    model = init_recognizer(cfg, finetec['checkpoint'])
     x = model.hosted_inputs(raw, [packed['data_samples']])[0].numpy()
     assert x.shape[-1] == 7  # base/dyna/stat/score
     assert (x[..., 6] > 0).any(-1).all(), 'a frame was left missing'
