@@ -13,8 +13,13 @@ from tests.utils import ROOT, run_tool
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                          recursive=True) if '_base_' not in p)
-# dataset -> (file, train split, test split, classes, val split)
+# dataset -> (file, train split, test split, classes, val split); the V2
+# names first, so that 'gym99-v2' is not taken for 'gym99'
 EXPECTED_DATA = {
+    'gym99-v2': ('data/finegym_v2/Gym99-skeleton-V2.pkl', 'train', 'val', 99,
+                 'val'),
+    'gym288-v2': ('data/finegym_v2/Gym288-skeleton-V2.pkl', 'train', 'val',
+                  288, 'val'),
     'demo': ('data/demo/finetec_demo.pkl', 'train', 'test', 24, 'val'),
     'gym99': ('data/gym/gym_2d.pkl', 'train', 'val', 99, 'val'),
     'gym288': ('data/gym288/gym288_skeleton.pkl', 'train', 'test', 288,
@@ -75,8 +80,11 @@ def test_grid_is_in_sync_with_its_generator():
 
 def test_grid_is_complete():
     names = [osp.basename(p) for p in CONFIGS if '/baselines/' in p]
-    assert len(names) == 4 * 5 * 7
-    assert sum('severe-interp' in n for n in names) == 20
+    # 4 models x 5 datasets, plus ST-GCN on the two FineGym-skeleton V2
+    # files; 7 corruption settings each
+    assert len(names) == 4 * 5 * 7 + 2 * 7
+    assert sum('severe-interp' in n for n in names) == 22
+    assert sum('-v2-' in n and n.startswith('stgcn_') for n in names) == 14
 
 
 @pytest.mark.parametrize('path', BASELINES,
@@ -133,7 +141,7 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
-    assert sum('/finetec/' in p for p in FINETEC) == 5 * 3
+    assert sum('/finetec/' in p for p in FINETEC) == 7 * 3
     assert sum('/ablations/' in p for p in FINETEC) == 4 * 7
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 

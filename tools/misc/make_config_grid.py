@@ -37,7 +37,13 @@ DATASETS = {
     'gym288': ('gym288', 'sgd_cosine_150e', '4xb16', 16, 150),
     'ntu60-xsub': ('ntu60_xsub', 'sgd_cosine_150e', '4xb16', 100, 150),
     'ntu120-xsub': ('ntu120_xsub', 'sgd_cosine_150e', '4xb16', 100, 150),
+    # FineGym-skeleton V2 (docs/data_preparation.md)
+    'gym99-v2': ('gym99_v2', 'sgd_cosine_150e', '4xb16', 16, 150),
+    'gym288-v2': ('gym288_v2', 'sgd_cosine_150e', '4xb16', 16, 150),
 }
+# Baseline models per dataset where not all of MODELS: the V2 files get the
+# ST-GCN reference only.
+BASELINE_MODELS = {'gym99-v2': ('stgcn', ), 'gym288-v2': ('stgcn', )}
 CORRUPTIONS = ('minor', 'moderate', 'severe', 'minor_interp',
                'moderate_interp', 'severe_interp')
 
@@ -116,6 +122,8 @@ def baseline_grid():
     """GCN baselines: model x dataset x corruption."""
     for model, (folder, model_piece, _) in MODELS.items():
         for dataset, (data_piece, schedule, *_) in DATASETS.items():
+            if model not in BASELINE_MODELS.get(dataset, MODELS):
+                continue
             clean = config_name(model, dataset)
             yield osp.join('baselines', folder, clean), (
                 '_base_ = [\n'
