@@ -23,7 +23,7 @@ import numpy as np
 IOU_TIE = 1e-6
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class Person:
     """One person found in one frame.
 

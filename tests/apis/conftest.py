@@ -1,0 +1,25 @@
+"""The tiny trained ST-GCN of the tool tests, and sequences built from its
+data in each pose-estimator format."""
+import pickle
+
+import pytest
+
+from tests.apis.writers import TwoPeople
+from tests.tools.conftest import tiny_stgcn  # noqa: F401  (shared fixture)
+
+
+@pytest.fixture(scope='session')
+def demo_test_annos(tiny_demo_pkl):
+    """The annotations of the tiny demo data's test split, in split order."""
+    with open(tiny_demo_pkl, 'rb') as f:
+        data = pickle.load(f)
+    by_name = {a['frame_dir']: a for a in data['annotations']}
+    return [by_name[n] for n in data['split']['test']]
+
+
+@pytest.fixture(scope='session')
+def two_people(demo_test_annos):
+    """Test sample 0 (the person to classify) and a smaller distractor far
+    from it (sample 1), with frames where nobody or only the distractor is
+    there."""
+    return TwoPeople(demo_test_annos[0], demo_test_annos[1])
