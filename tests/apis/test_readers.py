@@ -10,6 +10,7 @@ import pytest
 from finetec_mm.apis import detect_format, load_input
 from tests.apis.writers import (BODY_25, COCO17, COCO18, openpose_index,
                                 write_json)
+from tests.utils import ROOT
 
 
 def same(a: dict, b: dict) -> None:
@@ -231,3 +232,18 @@ def test_bad_person_is_refused(two_people, tmp_path):
     with pytest.raises(ValueError, match="person must be 'auto' or an "
                        'integer >= 0'):
         load_input(mm, person=-1)
+
+
+def test_documented_example_files_give_one_sequence():
+    """docs/examples/inference/: the same person in every format."""
+    folder = os.path.join(ROOT, 'docs', 'examples', 'inference')
+    (ours, ) = load_input(os.path.join(folder, 'ours.json'))
+    assert ours['keypoint'].shape == (1, 4, 17, 2)
+    assert not ours['keypoint_score'][0, 2].any()
+    for name in ('mmpose_predictions.json', 'coco_results.json',
+                 'openpose'):
+        path = os.path.join(folder, name)
+        (anno, ) = load_input(path)
+        same(anno, ours)
+        assert anno['track'].chosen == [0, 1, None, 0], name
+        assert anno['track'].empty == [2], name
