@@ -342,3 +342,39 @@ def test_finetec_completion_restores_missing_input_frames(finetec, tmp_path,
     assert x.shape[-1] == 7  # base/dyna/stat/score
     assert (x[..., 6] > 0).any(-1).all(), 'a frame was left missing'
     assert (np.abs(x[..., :2]) > 0).any(-1).any(-1).all()
+
+
+def test_unfit_checkpoint_garbage_pickle_and_missing_config(tiny_stgcn,
+                                                            tmp_path):
+    """One line naming the file, exit status 1: a checkpoint that shares
+    no weight with the model (loaded with --allow-partial), an input .pkl
+    that is no pickle, a missing config."""
+    anno = np.zeros((8, 17, 3))
+    anno[..., 0] = np.arange(17) * 10 + 500
+    anno[..., 1] = np.arange(17)[None, :] * 20 + 300
+    anno[..., 2] = 0.9
+    good = write(tmp_path / 'one.npy', anno)
+    foreign = str(tmp_path / 'foreign.pth')
+    torch.save(dict(state_dict={'other.weight': torch.zeros(3)}), foreign)
+    bad_pkl = str(tmp_path / 'bad.pkl')
+    with open(bad_pkl, 'w') as f:  # echo garbage > bad.pkl
+        f.write('garbage\n')
+    cases = [
+        ([tiny_stgcn['config'], foreign, good],
+         f"error: checkpoint '{foreign}' does not fit the model: 0 of "),
+        ([tiny_stgcn['config'], tiny_stgcn['checkpoint'], bad_pkl],
+         f"error: annotation file '{bad_pkl}' cannot be read"),
+        ([str(tmp_path / 'nope.py'), tiny_stgcn['checkpoint'], good],
+         f"error: config file '{tmp_path / 'nope.py'}' does not exist"),
+    ]
+    for args, line in cases:
+        proc = run_tool('tools/infer.py', *args)
+        assert proc.returncode == 1, proc.stdout[-2000:]
+        lines = [x for x in proc.stdout.splitlines()
+                 if x.startswith('error:')]
+        assert len(lines) == 1 and lines[0].startswith(line), proc.stdout
+        assert 'Traceback' not in proc.stdout
+    proc = run_tool('tools/infer.py', tiny_stgcn['config'], foreign, good,
+                    '--allow-partial')
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert '#0: ' in proc.stdout
