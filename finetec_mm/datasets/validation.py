@@ -34,10 +34,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from .annotation_io import AnnotationError, load_annotation_file
-# Former name of the loader, kept for callers not yet moved to
-# ``annotation_io.load_annotation_file`` (the one implementation).
-load_pose_file = load_annotation_file
+from .annotation_io import AnnotationError
 
 __all__ = [
     'Problem', 'REQUIRED_KEYS', 'REQUIRED_SAMPLE_KEYS', 'IGNORED_KEYS',

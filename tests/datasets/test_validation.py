@@ -7,9 +7,10 @@ import pytest
 
 import finetec_mm  # noqa: F401  (registers CheckedPoseDataset)
 from finetec_mm.datasets import CheckedPoseDataset
+from finetec_mm.datasets.annotation_io import load_annotation_file
 from finetec_mm.datasets.validation import (check_annotation, check_dataset,
-                                            errors, load_pose_file,
-                                            raise_on_errors, summarize)
+                                            errors, raise_on_errors,
+                                            summarize)
 from mmaction.registry import DATASETS
 
 NUM_CLASSES = 3
@@ -175,7 +176,7 @@ def test_duplicate_frame_dir(tmp_path):
 def test_missing_file(tmp_path):
     path = str(tmp_path / 'nope.pkl')
     with pytest.raises(FileNotFoundError, match='nope.pkl'):
-        load_pose_file(path)
+        load_annotation_file(path)
     with pytest.raises(FileNotFoundError, match='nope.pkl'):
         CheckedPoseDataset(path, pipeline=[], split='train')
 

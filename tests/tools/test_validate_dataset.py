@@ -63,3 +63,35 @@ def test_missing_file_and_unknown_split(tiny_demo_pkl, tmp_path):
     assert r.returncode == 1
     assert ("split 'xsub_val' not found; available splits: "
             "['test', 'train', 'val']") in r.stdout
+
+
+def test_length_histogram_and_short_sequences(tiny_demo_pkl, tmp_path):
+    """Sequences of 2, 10 and 40 frames: the histogram bins them in
+    frames, and the samples shorter than the clip are flagged, with the
+    clip length of --config, of --clip-len, or 16."""
+    from .short_data import write_short_dataset
+    path = str(tmp_path / 'short.pkl')
+    write_short_dataset(tiny_demo_pkl, path)  # 12 samples, 4 of each
+
+    r = run_tool(TOOL, path, '--config', 'configs/finetec_demo_severe.py')
+    assert r.returncode == 0, r.stdout  # short sequences are legal
+    lines = r.stdout.splitlines()
+    start = lines.index('sequence lengths (frames; clip 16):')
+    assert [ln.split() for ln in lines[start + 1:start + 6]] == [
+        ['2-3', '4', '#' * 40, '<', 'clip'],
+        ['4-7', '0', '<', 'clip'],
+        ['8-15', '4', '#' * 40, '<', 'clip'],
+        ['16-31', '0'],
+        ['32-63', '4', '#' * 40],
+    ]
+    assert '[warning] short_sequence (8):' in r.stdout
+    assert ("sample 'test_2f_0': 2 frames, shorter than the 16-frame clip"
+            in r.stdout)
+    assert "sample 'test_40f_0'" not in r.stdout
+
+    r = run_tool(TOOL, path, '--clip-len', '8', '--split', 'test')
+    lines = r.stdout.splitlines()
+    start = lines.index('sequence lengths (frames; clip 8):')
+    assert lines[start + 1].split() == ['2-3', '1', '#' * 40, '<', 'clip']
+    assert '[warning] short_sequence (1):' in r.stdout  # 2 frames only
+    assert 'test_2f_0' in r.stdout and 'test_10f_0' not in r.stdout

@@ -49,8 +49,9 @@ def parse_args(argv=None):
 
 def train_counts(ann_file: str, split: str, num_classes: int) -> np.ndarray:
     """int (C, ): samples per label in ``split`` of ``ann_file``."""
-    from finetec_mm.datasets.validation import load_pose_file, sample_name
-    data = load_pose_file(ann_file)
+    from finetec_mm.datasets.annotation_io import load_annotation_file
+    from finetec_mm.datasets.validation import sample_name
+    data = load_annotation_file(ann_file)
     annos = data.get('annotations') if isinstance(data, dict) else None
     if not isinstance(annos, (list, tuple)):
         raise ValueError(f'annotation file {ann_file!r}: expected a dict '

@@ -110,9 +110,9 @@ def print_histogram(lengths, clip_len, width=40):
     print(f'sequence lengths (frames; clip {clip_len}):')
     for lo, hi, n in bins:
         label = f'{lo}' if hi == lo + 1 else f'{lo}-{hi - 1}'
-        mark = ' < clip' if hi <= clip_len else ''
         bar = '#' * max(int(round(width * n / most)), 1 if n else 0)
-        print(f'  {label:>9} {n:7d} {bar}{mark}')
+        mark = '< clip' if hi <= clip_len else ''
+        print(f'  {label:>9} {n:7d} ' + ' '.join(filter(None, (bar, mark))))
 
 
 def print_problems(problems, max_listed):
