@@ -4,6 +4,7 @@ import copy
 from pathlib import Path
 from typing import Optional, Union
 
+import torch
 import torch.nn as nn
 
 
@@ -11,11 +12,10 @@ def load_config(config, cfg_options: Optional[dict] = None):
     """An mmengine ``Config`` of a path or Config (a copy, with
     ``cfg_options`` merged); a missing file is one FileNotFoundError."""
     from mmengine.config import Config
+
+    from finetec_mm.cli import load_config as read_config
     if isinstance(config, (str, Path)):
-        if not Path(config).is_file():
-            raise FileNotFoundError(f'config file {str(config)!r} does not '
-                                    'exist')
-        config = Config.fromfile(str(config))
+        config = read_config(str(config))
     elif isinstance(config, Config):
         config = copy.deepcopy(config)
     else:
@@ -27,7 +27,7 @@ def load_config(config, cfg_options: Optional[dict] = None):
 
 
 def init_recognizer(config, checkpoint: Optional[str] = None,
-                    device: Union[str, 'torch.device'] = 'cpu',  # noqa
+                    device: Union[str, torch.device] = 'cpu',
                     allow_partial: bool = False,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """A recognizer with the checkpoint's weights, in eval mode.
