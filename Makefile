@@ -9,10 +9,10 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.finetec-installed
 DEMO_CONFIG ?= configs/finetec_demo_severe_quick.py
 DEMO_WORK_DIR ?= work_dirs/demo
-# torch threads of the demo's train and test. Two threads gain little on an
-# idle 2-core machine but lose 2-3x as soon as anything else runs (they wait
-# for each other): with two other jobs on the cores, a batch-16 training step
-# took 0.30 s with one thread and 0.6-0.9 s with two.
+# torch threads of the demo's train and test. Two threads can only gain a
+# little on a 2-core machine, and lose 2-3x as soon as anything else runs
+# (they wait for each other): with two other jobs on the cores, a batch-16
+# training step took 0.30 s with one thread and 0.6-0.9 s with two.
 DEMO_THREADS ?= 1
 PYTEST_ARGS ?=
 
