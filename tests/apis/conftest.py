@@ -1,11 +1,10 @@
-"""The tiny trained ST-GCN of the tool tests, and sequences built from its
-data in each pose-estimator format."""
+"""Sequences built from the tiny demo data in each pose-estimator format
+(the tiny trained ST-GCN they are classified with is in tests/conftest.py)."""
 import pickle
 
 import pytest
 
 from tests.apis.writers import TwoPeople
-from tests.tools.conftest import tiny_stgcn  # noqa: F401  (shared fixture)
 
 
 @pytest.fixture(scope='session')
