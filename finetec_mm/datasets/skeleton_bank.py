@@ -10,7 +10,7 @@ from mmengine.logging import MMLogger
 from mmaction.datasets.transforms import UniformSampleFrames
 from mmaction.registry import DATASETS
 from .annotation_io import load_annotation_file
-from .transforms.gap_filling import fill_gaps
+from finetec_mm.functional.gap_filling import fill_gaps
 
 _MISSING = ('interpolate', 'exclude')
 
@@ -202,7 +202,7 @@ class SkeletonBank(BaseDataset):
         Returns:
             np.ndarray: int64 (B, ) indices into the bank.
         """
-        from finetec_mm.models.completion.prompt_selection import \
+        from finetec_mm.functional.prompt_retrieval import \
             nearest_clips
         return nearest_clips(
             torch.as_tensor(np.asarray(query)),

@@ -1,1 +1,1 @@
-from . import completion, decomposition, fusion, heads, recognizers  # noqa: F401
+from . import completion, fusion, heads, recognizers  # noqa: F401

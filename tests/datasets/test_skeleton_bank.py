@@ -7,7 +7,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from finetec_mm.datasets import SkeletonBank
-from finetec_mm.datasets.transforms.corruption import num_dropped
+from finetec_mm.functional.corruption import num_dropped
 
 
 def write_pkl(path, annos, split=None):

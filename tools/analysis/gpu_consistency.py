@@ -65,7 +65,7 @@ def test_batch(cfg, num_samples, tmp_dir):
 
 def streams_identical(device) -> dict:
     """Uniforms and normals of the same keys on the CPU and ``device``."""
-    from finetec_mm.models.decomposition.sequence_random import \
+    from finetec_mm.functional.sequence_random import \
         SequenceRandom
     keys = [0, 1, 2**31 - 1, 2**32 + 5, 2**63 + 11, 2**64 - 1]
     out = {}

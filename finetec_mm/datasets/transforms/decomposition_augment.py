@@ -8,10 +8,10 @@ from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
 from .skeleton_checks import check_clips, check_skeleton
-from finetec_mm.models.decomposition.spatial_decomposition import (
+from finetec_mm.functional.decomposition import (
     SKELETON_LAYOUTS, decompose, perturb_config, region_membership,
     STRONG_DEFAULT, WEAK_DEFAULT)
-from finetec_mm.models.decomposition.sequence_random import SequenceRandom
+from finetec_mm.functional.sequence_random import SequenceRandom
 
 
 @TRANSFORMS.register_module()
@@ -21,7 +21,7 @@ class DecompositionAugment(BaseTransform):
     Place it after clip sampling + ``PoseDecode`` (+ corruption and
     completion), before ``FormatGCNInput`` (not ``GenSkeFeat``, which only
     accepts 2 coordinates). Each clip of each person is one sequence of
-    :func:`~finetec_mm.models.decomposition.decompose`; missing (all-zero)
+    :func:`~finetec_mm.functional.decompose`; missing (all-zero)
     joints stay zero in every stream, so the unchanged ``keypoint_score``
     marks them in all three. ``FormatGCNInput`` then yields
     (num_clips, M, T, V, 7) = [base xy, dyna xy, stat xy, score].

@@ -9,12 +9,11 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmaction.registry import DATASETS, MODELS
-from finetec_mm.datasets.transforms.corruption import num_dropped
-from finetec_mm.datasets.transforms.gap_filling import (GAP_FILL_METHODS,
-                                                        fill_gaps)
-from .icl_net import linear_fill
+from finetec_mm.functional.corruption import num_dropped
+from finetec_mm.functional.gap_filling import (GAP_FILL_METHODS, fill_gaps,
+                                               linear_fill)
+from finetec_mm.functional.prompt_retrieval import nearest_clips
 from .masking import STRATEGIES, random_frames_mask, random_strategy_masks
-from .prompt_selection import nearest_clips
 
 
 @MODELS.register_module()

@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmaction.registry import MODELS
+from finetec_mm.functional.gap_filling import linear_fill
 
 
 def sinusoidal_code(length: int, dim: int) -> Tensor:
@@ -21,35 +22,6 @@ def sinusoidal_code(length: int, dim: int) -> Tensor:
     code[:, 0::2] = torch.sin(pos * freq)
     code[:, 1::2] = torch.cos(pos * freq[:dim // 2])
     return code
-
-
-def linear_fill(x: Tensor, mask: Tensor) -> Tensor:
-    """Fill unobserved frames by linear interpolation in time.
-
-    Same rule as ``fill_gaps(method='linear')``: linear between the nearest
-    observed frames, nearest copy before the first / after the last one;
-    observed frames unchanged; a row without observed frame stays as is.
-
-    Args:
-        x (Tensor): (B, T, D).
-        mask (Tensor): bool (B, T), True = observed.
-
-    Returns:
-        Tensor: (B, T, D).
-    """
-    B, T = mask.shape
-    pos = torch.arange(T, device=x.device).expand(B, T)
-    left = torch.where(mask, pos, -1).cummax(dim=1).values
-    right = torch.where(mask, pos, T).flip(1).cummin(dim=1).values.flip(1)
-    has_left, has_right = left >= 0, right < T
-    left, right = (torch.where(has_left, left, right),
-                   torch.where(has_right, right, left))
-    left, right = left.clamp(0, T - 1), right.clamp(0, T - 1)
-    w = ((pos - left) / (right - left).clamp(min=1)).to(x.dtype)[:, :, None]
-    a = x.gather(1, left[:, :, None].expand_as(x))
-    b = x.gather(1, right[:, :, None].expand_as(x))
-    fill = ~mask & (has_left | has_right)
-    return torch.where(fill[:, :, None], a + w * (b - a), x)
 
 
 class MLPBlock(nn.Module):

@@ -3,7 +3,7 @@
 
 Every function returns an *observed* mask (B, T) bool (True = frame kept)
 with exactly ``n_drop[b]`` False entries in row ``b``. ``n_drop`` follows
-:func:`~finetec_mm.datasets.transforms.corruption.num_dropped` (round half
+:func:`~finetec_mm.functional.corruption.num_dropped` (round half
 up, at least ``min_keep`` frames kept), the same count ``SkeletonCorrupt``
 drops, so a prompt masked at ratio ``r`` misses as many frames as a query
 corrupted at ``r``.
@@ -27,7 +27,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from finetec_mm.datasets.transforms.corruption import num_dropped
+from finetec_mm.functional.corruption import num_dropped
 
 #: Strategy names, in the order used by :func:`random_strategy_masks`.
 STRATEGIES = ('random', 'pattern', 'prefix', 'suffix', 'middle')

@@ -8,10 +8,11 @@ from mmengine.dist import get_rank
 
 from mmaction.models.recognizers.base import BaseRecognizer
 from mmaction.registry import MODELS
-from ..decomposition.sequence_random import SequenceRandom
-from ..decomposition.spatial_decomposition import (STRONG_DEFAULT,
-                                                   WEAK_DEFAULT, decompose,
-                                                   perturb_config)
+from finetec_mm.functional.decomposition import (STRONG_DEFAULT,
+                                                 WEAK_DEFAULT, decompose,
+                                                 perturb_config)
+from finetec_mm.functional.sequence_random import SequenceRandom
+from ..completion.loading import build_completion_model
 
 STREAMS = ('base', 'dyna', 'stat')
 
@@ -124,8 +125,6 @@ class FineTecRecognizer(BaseRecognizer):
         self.loss_accel_weight = loss_accel_weight
         self.completion = None
         if completion is not None:
-            from finetec_mm.datasets.transforms.icl_completion import \
-                build_completion_model
             self.completion = build_completion_model(
                 completion['checkpoint'], completion.get('model'))
         self.decomposition = None

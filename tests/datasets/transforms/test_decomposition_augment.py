@@ -9,7 +9,7 @@ from mmaction.registry import TRANSFORMS
 import finetec_mm  # noqa: F401
 from finetec_mm.datasets.transforms import (DecompositionAugment,
                                             SkeletonCorrupt)
-from finetec_mm.models.decomposition import SequenceRandom, decompose
+from finetec_mm.functional import SequenceRandom, decompose
 
 
 def sample(name='vid_0', M=1, num_clips=2, clip_len=16, V=17, seed=0):

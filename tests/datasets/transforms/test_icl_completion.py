@@ -87,7 +87,7 @@ def test_completion_beats_linear_interpolation_on_demo_motion():
     """The committed demo checkpoint restores unseen demo motion better than
     linear interpolation, its own residual base: a network whose output
     layer is zero (it returns the interpolation) fails this test."""
-    from finetec_mm.datasets.transforms.gap_filling import fill_gaps
+    from finetec_mm.functional.gap_filling import fill_gaps
     gt, corrupt, masks = demo_clips()
     model = build_completion_model(DEMO_CKPT)
     with torch.no_grad():

@@ -5,7 +5,7 @@ import torch
 from mmengine.registry import init_default_scope
 
 from finetec_mm.datasets import SkeletonBank
-from finetec_mm.datasets.transforms.gap_filling import fill_gaps
+from finetec_mm.functional.gap_filling import fill_gaps
 from finetec_mm.models.completion import ICLCompletionModel
 
 NET = dict(type='ICLCompletionNet', num_blocks=4, merge_after=2)
@@ -70,7 +70,7 @@ def test_velocity_loss_is_mse_of_time_differences(bank):
     # recompute with the same random draws
     torch.manual_seed(1)
     B, T = clips.shape[:2]
-    from finetec_mm.datasets.transforms.corruption import num_dropped
+    from finetec_mm.functional.corruption import num_dropped
     from finetec_mm.models.completion.masking import (random_frames_mask,
                                                       random_strategy_masks)
     counts = torch.tensor([num_dropped(T, r) for r in model.train_ratios])

@@ -96,8 +96,8 @@ def test_clip_len_100_and_bad_shapes():
 
 def test_linear_fill_matches_fill_gaps():
     import numpy as np
-    from finetec_mm.datasets.transforms.gap_filling import fill_gaps
-    from finetec_mm.models.completion.icl_net import linear_fill
+    from finetec_mm.functional.gap_filling import fill_gaps
+    from finetec_mm.functional.gap_filling import linear_fill
     ctx, cmask, query, qmask, prior = make_inputs(B=6)
     qmask[0] = False  # a row without observed frame stays unchanged
     qmask[1] = False
@@ -117,7 +117,7 @@ def test_residual_bases(residual):
     if residual == 'prior':  # zero head: the prior where frames are missing
         torch.testing.assert_close(out[~qmask], prior.expand_as(query)[~qmask])
     else:
-        from finetec_mm.models.completion.icl_net import linear_fill
+        from finetec_mm.functional.gap_filling import linear_fill
         ref = linear_fill(query.reshape(3, 16, -1), qmask).reshape(
             query.shape)
         torch.testing.assert_close(out, ref)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from finetec_mm.datasets.transforms.corruption import num_dropped
+from finetec_mm.functional.corruption import num_dropped
 from finetec_mm.models.completion.masking import (
     STRATEGIES, drop_counts, middle_block_mask, pattern_mask,
     prefix_block_mask, random_frames_mask, random_strategy_masks,

@@ -5,7 +5,7 @@ import torch
 
 
 def corruption_ratio(cfg):
-    from finetec_mm.datasets.transforms.corruption import CORRUPTION_LEVELS
+    from finetec_mm.functional.corruption import CORRUPTION_LEVELS
     corruption = dict(cfg.get('corruption') or {})
     if corruption.get('ratio'):
         return float(corruption['ratio'])
@@ -18,7 +18,7 @@ def make_inputs(batch, clips, persons, clip_len, channels, device,
     scores in (0, 1] in the last channel; with ``drop_ratio`` the frames
     SkeletonCorrupt would drop (``num_dropped`` random frames per clip) are
     zero, coordinates and scores, as the pipeline delivers them."""
-    from finetec_mm.datasets.transforms.corruption import num_dropped
+    from finetec_mm.functional.corruption import num_dropped
     shape = (batch, clips, persons, clip_len, 17, channels)
     x = torch.rand(shape, generator=generator) * 2 - 1
     x[..., -1] = torch.rand(shape[:-1], generator=generator) * 0.9 + 0.1

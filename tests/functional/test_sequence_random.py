@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import stats
 
-from finetec_mm.models.decomposition import SequenceRandom, mix32, sample_key
+from finetec_mm.functional import SequenceRandom, mix32, sample_key
 
 LIKE = torch.zeros(1)
 

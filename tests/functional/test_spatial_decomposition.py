@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from finetec_mm.models.decomposition import (
+from finetec_mm.functional import (
     SKELETON_LAYOUTS, SequenceRandom, axis_mask, bone_rescale, crop_resize,
     decompose, frame_drop, gaussian_noise, horizontal_flip,
     interpolate_missing, joint_dropout, joint_motion, kinematic_chains,

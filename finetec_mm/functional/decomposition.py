@@ -16,7 +16,7 @@ Conventions:
   recognised from the data alone, identically in the pipeline and in the
   model. Frames filled by a completion step count as observed.
 * Randomness comes from ``rng``, a
-  :class:`~finetec_mm.models.decomposition.sequence_random.SequenceRandom`
+  :class:`~finetec_mm.functional.sequence_random.SequenceRandom`
   with one counter-based stream per sequence, evaluated on the data's
   device. Every draw of sequence ``i`` reads positions of its own stream
   that depend only on (T, V, C) and the perturbation settings, so the result

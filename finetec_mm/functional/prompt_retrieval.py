@@ -1,0 +1,104 @@
+# Copyright (c) FineTec authors. All rights reserved.
+"""Deterministic prompt choice: the nearest bank clip on observed frames."""
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .clip_norm import MIN_SCALE, clip_frame, normalize_clip
+
+
+def _raw_errors(q: Tensor, m: Tensor, c: Tensor) -> Tensor:
+    """Sum over observed frames of ``||q_t - c_t||^2`` (B, N); q, c flat
+    (·, T, D) with q already multiplied by the mask."""
+    return (q.square().sum((1, 2))[:, None] -
+            2 * torch.einsum('btd,ntd->bn', q, c) +
+            m @ c.square().sum(2).T)
+
+
+def _normalized_errors(qn: Tensor, m: Tensor, c: Tensor,
+                       root_joints: Sequence[int]) -> Tensor:
+    """Sum over observed frames of ``||qn_t - (c_t - mu_bn) / s_bn||^2``
+    (B, N), where ``mu_bn, s_bn`` normalise pool clip n on the observed
+    frames of query b (:func:`clip_frame`), expanded into matrix products
+    so that no (B, N, T, V, C) tensor is formed.
+
+    qn: normalised query times the mask (B, T, V, C); c: pool (N, T, V, C).
+    """
+    V = c.shape[2]
+    k = m.sum(1)  # (B, )
+    kv = (k * V).clamp(min=1)
+    root = c[:, :, list(root_joints)].mean(2)  # (N, T, C)
+    spread = (c - root[:, :, None]).square().sum((2, 3))  # (N, T)
+    mu = torch.einsum('bt,ntc->bnc', m, root) / k.clamp(min=1)[:, None, None]
+    s = ((m @ spread.T) / kv[:, None]).sqrt().clamp(min=MIN_SCALE)
+    cross = torch.einsum('btd,ntd->bn', qn.flatten(2), c.flatten(2))
+    cross = cross - torch.einsum('bnc,bc->bn', mu, qn.sum((1, 2)))
+    c_sq = m @ c.square().sum((2, 3)).T
+    c_mu = torch.einsum('bnc,bnc->bn', mu,
+                        torch.einsum('bt,ntc->bnc', m, c.sum(2)))
+    centred_sq = c_sq - 2 * c_mu + kv[:, None] * mu.square().sum(2)
+    return (qn.square().sum((1, 2, 3))[:, None] - 2 * cross / s +
+            centred_sq / s.square())
+
+
+def nearest_clips(query: Tensor,
+                  query_mask: Tensor,
+                  pool: Tensor,
+                  root_joints: Optional[Sequence[int]] = None,
+                  query_source: Optional[Tensor] = None,
+                  pool_source: Optional[Tensor] = None,
+                  chunk: int = 4096) -> Tensor:
+    """Index of the pool clip closest to each query on its observed frames.
+
+    The distance of query ``b`` to pool clip ``n`` is the mean squared
+    error over the observed frames of ``b`` (all frames weigh the same):
+
+    * ``root_joints=None``: on the raw coordinates,
+      ``sum_t m[b,t] ||q[b,t] - c[n,t]||^2``;
+    * with ``root_joints``: on clip-normalised coordinates, both clips
+      centred and scaled on the observed frames of ``b``
+      (:func:`~finetec_mm.functional.clip_norm.clip_frame`), so the choice
+      ignores where and how large the person is (invariant to translating
+      or scaling the query).
+
+    Pool clips from the query's own sequence (``pool_source ==
+    query_source``) are never chosen. Ties go to the lowest index; no
+    randomness.
+
+    Args:
+        query (Tensor): (B, T, V, C).
+        query_mask (Tensor): bool (B, T), True = observed.
+        pool (Tensor): (N, T, V, C).
+        root_joints (sequence[int], optional): Root joints, see above.
+        query_source (Tensor, optional): int64 (B, ) sequence ids.
+        pool_source (Tensor, optional): int64 (N, ) sequence ids.
+        chunk (int): Pool clips compared at once. Defaults to 4096.
+
+    Returns:
+        Tensor: int64 (B, ) indices into ``pool``.
+    """
+    B, T = query_mask.shape
+    m = query_mask.to(torch.float64)
+    q = query.to(torch.float64)
+    if root_joints is not None:
+        q = normalize_clip(q, *clip_frame(q, query_mask.bool(), root_joints))
+    q = q * m[:, :, None, None]
+    best_err = torch.full((B, ), float('inf'), dtype=torch.float64,
+                          device=query.device)
+    best_idx = torch.zeros(B, dtype=torch.long, device=query.device)
+    for start in range(0, pool.shape[0], chunk):
+        c = pool[start:start + chunk].to(torch.float64)
+        if root_joints is None:
+            err = _raw_errors(q.flatten(2), m, c.flatten(2))
+        else:
+            err = _normalized_errors(q, m, c, root_joints)
+        if query_source is not None and pool_source is not None:
+            same = (query_source[:, None] ==
+                    pool_source[None, start:start + chunk])
+            err = err.masked_fill(same, float('inf'))
+        err_min, arg = err.min(dim=1)
+        better = err_min < best_err
+        best_err = torch.where(better, err_min, best_err)
+        best_idx = torch.where(better, arg + start, best_idx)
+    return best_idx
