@@ -53,8 +53,9 @@ class SkeletonBank(BaseDataset):
     clip (T, V, 2) float32 after ``pipeline``, ``data_samples`` a dict with
     ``gt_keypoint`` (T, V, 2, the clean clip), ``frame_mask`` (T, ) bool
     (all True unless a ``SkeletonCorrupt`` in the pipeline wrote one),
-    ``frame_dir``, ``clip_idx`` and ``img_shape`` (h, w; the restoration
-    metrics' isotropic units need it). The pipeline sees the usual pose keys
+    ``frame_dir``, ``clip_idx``, ``sequence`` (the annotation's
+    source-sequence key, else its ``frame_dir``) and ``img_shape`` (h, w;
+    the restoration metrics' isotropic units need it). The pipeline sees the usual pose keys
     (``keypoint`` (1, T, V, 2), ``keypoint_score`` (1, T, V), ``clip_len``,
     ``num_clips=1``, ``frame_dir``), so the config's ``CorruptionProtocol``
     slot works here too; the ``frame_dir`` of clip ``j > 0`` (or person
@@ -153,6 +154,7 @@ class SkeletonBank(BaseDataset):
                     keypoint=clip, frame_dir=name if m == j == 0 else
                     f'{name}#{m}.{j}', clip_idx=j, person=m,
                     label=int(anno.get('label', -1)),
+                    sequence=str(anno.get('sequence', name)),
                     img_shape=tuple(int(v) for v in anno['img_shape'])))
         return items
 
@@ -182,6 +184,12 @@ class SkeletonBank(BaseDataset):
             self._clips = np.stack([
                 self.get_data_info(i)['keypoint'] for i in range(len(self))])
         return self._clips
+
+    def sequences(self) -> List[str]:
+        """Source sequence of every clip: the annotation's ``sequence`` key
+        (e.g. the take several views or windows were cut from), else its
+        ``frame_dir``."""
+        return [self.get_data_info(i)['sequence'] for i in range(len(self))]
 
     def prior(self) -> np.ndarray:
         """S_prior: the mean clip per frame position, float32 (T, V, 2)."""
@@ -234,5 +242,6 @@ class SkeletonBank(BaseDataset):
                 gt_keypoint=torch.from_numpy(clip.copy()),
                 frame_mask=torch.from_numpy(np.asarray(mask, dtype=bool)),
                 frame_dir=info['frame_dir'], clip_idx=info['clip_idx'],
+                sequence=info['sequence'],
                 # a tensor, not a tuple: pseudo_collate would transpose it
                 img_shape=torch.tensor(info['img_shape'])))

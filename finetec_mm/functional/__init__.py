@@ -11,7 +11,8 @@ from here and never from each other's internals.
 * :mod:`.decomposition`, :mod:`.sequence_random`: dynamic / static
   decomposition and its counter-based random streams.
 """
-from .clip_norm import clip_frame, denormalize_clip, normalize_clip
+from .clip_norm import (clip_frame, default_root_joints, denormalize_clip,
+                        normalize_clip)
 from .corruption import (CLIP_MASKS, CORRUPTION_LEVELS, corruption_masks,
                          drop_mask, num_dropped, occlusion_mask, sample_rng,
                          short_sequence_keep)
@@ -25,11 +26,11 @@ from .decomposition import (PERTURB_KEYS, SKELETON_LAYOUTS, STRONG_DEFAULT,
                             split_regions, time_flip)
 from .gap_filling import (GAP_FILL_METHODS, fill_gaps, gap_sources,
                           linear_fill, observed_frames)
-from .prompt_retrieval import nearest_clips
+from .prompt_retrieval import nearest_clips, sequence_key
 from .sequence_random import SequenceRandom, mix32, sample_key
 
 __all__ = [
-    'clip_frame', 'denormalize_clip', 'normalize_clip', 'CLIP_MASKS',
+    'clip_frame', 'default_root_joints', 'denormalize_clip', 'normalize_clip', 'CLIP_MASKS',
     'CORRUPTION_LEVELS', 'corruption_masks', 'drop_mask', 'num_dropped',
     'occlusion_mask', 'sample_rng', 'short_sequence_keep', 'PERTURB_KEYS',
     'SKELETON_LAYOUTS', 'STRONG_DEFAULT', 'WEAK_DEFAULT', 'axis_mask',
@@ -38,6 +39,6 @@ __all__ = [
     'joint_dropout', 'joint_motion', 'kinematic_chains', 'observed_joints',
     'perturb', 'perturb_draws', 'region_membership', 'region_scores',
     'split_regions', 'time_flip', 'GAP_FILL_METHODS', 'fill_gaps',
-    'gap_sources', 'linear_fill', 'observed_frames', 'nearest_clips',
+    'gap_sources', 'linear_fill', 'observed_frames', 'nearest_clips', 'sequence_key',
     'SequenceRandom', 'mix32', 'sample_key'
 ]

@@ -1,5 +1,6 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Deterministic prompt choice: the nearest bank clip on observed frames."""
+import hashlib
 from typing import Optional, Sequence
 
 import torch
@@ -102,3 +103,9 @@ def nearest_clips(query: Tensor,
         best_err = torch.where(better, err_min, best_err)
         best_idx = torch.where(better, arg + start, best_idx)
     return best_idx
+
+
+def sequence_key(name: str) -> int:
+    """Stable int64 id of a source sequence name (for ``*_source``)."""
+    digest = hashlib.blake2b(str(name).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, 'little', signed=True)

@@ -14,7 +14,17 @@ model = dict(
         num_blocks=48,
         pos_dim=8,
         merge_after=4),
-    pool_size=256,
+    # Prompts: the pool clip nearest to the query on its observed frames,
+    # clip-normalised, in pre-training (own sequence excluded) and at
+    # inference alike; 'random' / 'none' for the ablations.
+    pool_size=1024,
+    prompt_mode='retrieve',
+    # share of training queries given an empty prompt, so the same network
+    # also runs with prompt_mode='none' (the icl_no_prompt ablation row)
+    prompt_dropout=0.2,
+    # centre / scale each clip on its observed frames (hips, RMS radius):
+    # one network for any image size and framing
+    normalize=True,
     train_ratios=(0.25, 0.5, 0.75),
     test_strategy='pattern',
     # Not in the paper: an MSE on first time-differences, against the

@@ -9,64 +9,92 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmaction.registry import DATASETS, MODELS
+from finetec_mm.functional.clip_norm import (clip_frame, default_root_joints,
+                                             denormalize_clip, normalize_clip)
 from finetec_mm.functional.corruption import num_dropped
 from finetec_mm.functional.gap_filling import (GAP_FILL_METHODS, fill_gaps,
                                                linear_fill)
-from finetec_mm.functional.prompt_retrieval import nearest_clips
+from finetec_mm.functional.prompt_retrieval import (nearest_clips,
+                                                    sequence_key)
 from .masking import STRATEGIES, random_frames_mask, random_strategy_masks
+
+#: How the prompt of a query is chosen, in pre-training and at inference.
+PROMPT_MODES = ('retrieve', 'random', 'none')
 
 
 @MODELS.register_module()
 class ICLCompletionModel(BaseModel):
     """Trains :class:`ICLCompletionNet` on a skeleton bank and runs it.
 
-    ``mode='loss'``: ``inputs`` are clean bank clips (B, T, V, C). Each query
-    is corrupted on the fly at a ratio drawn per sample from
-    ``train_ratios`` (exactly ``num_dropped(T, ratio)`` uniformly random
-    frames, as ``SkeletonCorrupt``), its prompt is the next clip of the batch
-    (``roll(inputs, 1)``) masked by a strategy drawn per sample from
-    ``strategies`` (same number of missing frames as its query). Returns
-    ``loss_query = MSE(S_gt, S_base)`` and ``loss_prompt = MSE(S_context,
-    prompt reconstruction)``, both averaged over all frames (the paper's
-    losses), and, with ``loss_velocity_weight > 0``, ``loss_velocity =
-    MSE(ΔS_gt, ΔS_base)`` on first time-differences (not in the paper: it
-    penalises the frame-to-frame jitter that MPJVE measures).
+    **One prompt rule in pre-training and at inference** (``prompt_mode``):
 
-    ``mode='predict'``: ``inputs`` are corrupted clips (B, T, V, C) and each
+    * ``'retrieve'`` (default): the prompt of a query is the prompt-pool clip
+      nearest to it on its observed frames, both clip-normalised on those
+      frames (:func:`nearest_clips`); in pre-training, pool clips of the
+      query's own source sequence are excluded (at test time the query is
+      never in the bank);
+    * ``'random'``: a random pool clip (ablation; fixed generator at
+      inference, so results are reproducible);
+    * ``'none'``: no exemplar, an all-missing zero prompt (the paper's
+      "w/o ICL"; prior only).
+
+    ``prompt_dropout`` replaces the prompt of that fraction of training
+    queries by the empty one, so a single network also serves
+    ``prompt_mode='none'`` for the ablation.
+
+    **Clip-normalised completion** (``normalize=True``): each clip is
+    centred and scaled from its *observed* frames
+    (:func:`~finetec_mm.functional.clip_norm.clip_frame`: root = mean of
+    ``root_joints``, scale = RMS joint distance from the root) before the
+    network and restored after it; the prior and the pool are stored
+    normalised. One network then serves any image size and framing;
+    translating or scaling a query translates or scales its completion.
+
+    ``mode='loss'``: ``inputs`` are clean bank clips (B, T, V, C) and
+    ``data_samples`` carry their ``sequence``. Each query is corrupted at a
+    ratio drawn per sample from ``train_ratios`` (exactly
+    ``num_dropped(T, ratio)`` random frames, as ``SkeletonCorrupt``); its
+    prompt is masked by a strategy drawn from ``strategies`` (as many
+    missing frames as the query). Losses, in normalised units when
+    ``normalize``: ``loss_query = MSE(S_gt, S_base)`` over all frames (the
+    paper's), ``loss_prompt = MSE(S_context, prompt reconstruction)`` where
+    the reconstruction never sees the clean context
+    (:meth:`ICLCompletionNet.reconstruct`), and with
+    ``loss_velocity_weight > 0`` ``loss_velocity = MSE(ΔS_gt, ΔS_base)``
+    (not in the paper: against the jitter MPJVE measures).
+
+    ``mode='predict'``: ``inputs`` are corrupted clips (B, T, V, C), each
     data sample a dict with ``frame_mask`` (T, ) (else frames with any
     nonzero coordinate count as observed) and optionally ``gt_keypoint``.
-    The prompt of each query is the nearest clip of the prompt pool on the
-    observed frames (:func:`nearest_clips`, deterministic), masked like the
-    query (``test_strategy``, default ``'pattern'``). Returns one dict per
-    sample: ``pred`` (T, V, C), ``frame_mask``, and ``gt`` / ``frame_dir``
+    The prompt is masked like the query (``test_strategy='pattern'``) or
+    not at all (``'none'``). Returns one dict per sample: ``pred``
+    (T, V, C), ``frame_mask``, and ``gt`` / ``frame_dir`` / ``img_shape``
     when given, as :class:`RestorationMetric` reads them. With ``baseline``
-    set to ``'linear'``, ``'copy_lr'`` or ``'copy_rl'``, ``pred`` comes from
-    :func:`fill_gaps` instead of the network.
+    set (``'linear'``, ``'copy_lr'``, ``'copy_rl'``), ``pred`` comes from
+    :func:`fill_gaps` instead of the network. ``mode='tensor'``: the
+    completed clips.
 
-    ``mode='tensor'``: the completed clips (B, T, V, C).
-
-    The prior S_prior (T, V, C) and the prompt pool (pool_size, T, V, C) are
-    buffers, filled at construction from ``bank`` (a ``SkeletonBank``
-    config or instance; the pool is ``bank.pool_indices(pool_size)``), so a
-    checkpoint's ``state_dict`` holds everything inference needs. With
-    ``bank=None`` they stay zero until a checkpoint is loaded.
+    The prior (T, V, C), the prompt pool (pool_size, T, V, C) and the
+    pool's source-sequence ids are buffers filled from ``bank`` (a
+    ``SkeletonBank`` config or instance; pool = ``bank.pool_indices``), so a
+    checkpoint holds everything inference needs.
 
     Args:
         net (dict): :class:`ICLCompletionNet` config.
         bank (dict | SkeletonBank, optional): Bank of clean clips.
-        pool_size (int): Prompt pool size. Defaults to 256.
+        pool_size (int): Prompt pool size. Defaults to 1024.
+        prompt_mode (str): One of :data:`PROMPT_MODES`. Defaults to
+            ``'retrieve'``.
+        prompt_dropout (float): Training share of empty prompts. Defaults
+            to 0.
+        normalize (bool): Clip-normalised completion. Defaults to True.
+        root_joints (sequence[int], optional): Root joints of the
+            normalisation; default: the hips of COCO-17, else joint 0.
         train_ratios (sequence[float]): Query drop ratios in training.
-            Defaults to (0.25, 0.5, 0.75).
         strategies (sequence[str]): Prompt masking strategies in training.
-            Defaults to all five.
-        test_strategy (str): Prompt masking at inference: ``'pattern'`` or
-            ``'none'`` (unmasked prompt). Defaults to ``'pattern'``.
-        loss_prompt_weight (float): Weight of ``loss_prompt``. Defaults to 1.
-        loss_velocity_weight (float): Weight of ``loss_velocity``; 0 (the
-            paper's losses only) by default.
-        use_prompt (bool): False gives the paper's "w/o ICL" ablation: the
-            prompt stream gets an all-missing, all-zero context (no example
-            to learn from) and there is no ``loss_prompt``. Defaults to True.
+        test_strategy (str): ``'pattern'`` or ``'none'``.
+        loss_prompt_weight (float): Weight of ``loss_prompt`` (0 = off).
+        loss_velocity_weight (float): Weight of ``loss_velocity``.
         baseline (str, optional): Gap-filling baseline for ``predict``.
         data_preprocessor (dict, optional): Defaults to None.
         init_cfg (dict, optional): Defaults to None.
@@ -75,40 +103,63 @@ class ICLCompletionModel(BaseModel):
     def __init__(self,
                  net: dict,
                  bank=None,
-                 pool_size: int = 256,
+                 pool_size: int = 1024,
+                 prompt_mode: str = 'retrieve',
+                 prompt_dropout: float = 0.,
+                 normalize: bool = True,
+                 root_joints: Optional[Sequence[int]] = None,
                  train_ratios: Sequence[float] = (0.25, 0.5, 0.75),
                  strategies: Sequence[str] = STRATEGIES,
                  test_strategy: str = 'pattern',
                  loss_prompt_weight: float = 1.,
                  loss_velocity_weight: float = 0.,
-                 use_prompt: bool = True,
                  baseline: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        if baseline is not None and baseline not in GAP_FILL_METHODS:
-            raise ValueError(f'ICLCompletionModel: baseline {baseline!r} not '
-                             f'in {GAP_FILL_METHODS}')
-        if test_strategy not in ('pattern', 'none'):
-            raise ValueError(f'ICLCompletionModel: test_strategy '
-                             f"{test_strategy!r} not in ('pattern', 'none')")
+        for name, value, choices in (
+                ('baseline', baseline, GAP_FILL_METHODS + (None, )),
+                ('test_strategy', test_strategy, ('pattern', 'none')),
+                ('prompt_mode', prompt_mode, PROMPT_MODES)):
+            if value not in choices:
+                raise ValueError(f'ICLCompletionModel: {name}={value!r} not '
+                                 f'in {choices}')
+        if not 0 <= prompt_dropout <= 1:
+            raise ValueError(f'ICLCompletionModel: prompt_dropout='
+                             f'{prompt_dropout} not in [0, 1]')
         self.net = MODELS.build(net)
         self.baseline, self.test_strategy = baseline, test_strategy
+        self.prompt_mode, self.prompt_dropout = prompt_mode, prompt_dropout
+        self.normalize = normalize
+        T, V, C = self.net.clip_len, self.net.num_joints, self.net.coord_dim
+        self.root_joints = tuple(root_joints or default_root_joints(V))
         self.strategies = tuple(strategies)
         self.train_ratios = tuple(float(r) for r in train_ratios)
         self.loss_prompt_weight = loss_prompt_weight
         self.loss_velocity_weight = loss_velocity_weight
-        self.use_prompt = use_prompt
-        T, V, C = self.net.clip_len, self.net.num_joints, self.net.coord_dim
         self.register_buffer('prior', torch.zeros(T, V, C))
         self.register_buffer('prompt_pool', torch.zeros(pool_size, T, V, C))
+        self.register_buffer('pool_source',
+                             torch.zeros(pool_size, dtype=torch.long))
         if bank is not None:
             self.fill_from_bank(bank)
 
+    # ----------------------------------------------------------- buffers
+    def _frame(self, clips: Tensor, mask: Tensor):
+        """Centre and scale (identity without ``normalize``)."""
+        if not self.normalize:
+            return (clips.new_zeros(clips.shape[0], 1, 1, clips.shape[3]),
+                    clips.new_ones(clips.shape[0], 1, 1, 1))
+        return clip_frame(clips, mask, self.root_joints)
+
+    def _normalized(self, clips: Tensor, mask: Tensor) -> Tensor:
+        return normalize_clip(clips, *self._frame(clips, mask))
+
     @torch.no_grad()
     def fill_from_bank(self, bank) -> None:
-        """Set the prior and the prompt pool from a bank (config or object)."""
+        """Set the prior, the prompt pool and its sequence ids from a bank
+        (config or object); clips are stored normalised on all frames."""
         if isinstance(bank, dict):
             bank = DATASETS.build(bank)
         clips = torch.from_numpy(bank.clips)
@@ -116,16 +167,41 @@ class ICLCompletionModel(BaseModel):
             raise ValueError(f'ICLCompletionModel: bank clips '
                              f'{tuple(clips.shape[1:])} do not fit the net '
                              f'{tuple(self.prior.shape)}')
-        self.prior.copy_(torch.from_numpy(bank.prior()))
+        clips = self._normalized(clips, torch.ones(clips.shape[:2],
+                                                   dtype=torch.bool))
+        self.prior.copy_(clips.double().mean(0).to(clips.dtype))
         idx = torch.from_numpy(bank.pool_indices(self.prompt_pool.shape[0]))
         self.prompt_pool.copy_(clips[idx])
+        keys = [sequence_key(s) for s in bank.sequences()]
+        self.pool_source.copy_(torch.tensor(keys)[idx])
+
+    # ----------------------------------------------------------- prompts
+    def _prompts(self, query: Tensor, query_mask: Tensor, mode: str,
+                 source: Optional[Tensor] = None,
+                 generator: Optional[torch.Generator] = None) -> Tensor:
+        """Pool clips (B, T, V, C) chosen for the (normalised) queries."""
+        if mode == 'random':
+            idx = torch.randint(self.prompt_pool.shape[0],
+                                (query.shape[0], ), generator=generator)
+            return self.prompt_pool[idx.to(query.device)]
+        if not self.prompt_pool.abs().sum() > 0:
+            raise RuntimeError('ICLCompletionModel: empty prompt pool; build '
+                               'the model with `bank` or load a checkpoint')
+        idx = nearest_clips(query, query_mask, self.prompt_pool,
+                            self.root_joints if self.normalize else None,
+                            source, self.pool_source if source is not None
+                            else None)
+        return self.prompt_pool[idx]
 
     @staticmethod
-    def _stack(inputs: Union[Tensor, List[Tensor]]) -> Tensor:
-        return torch.stack(list(inputs)) if isinstance(
-            inputs, (list, tuple)) else inputs
+    def _empty_prompt(like: Tensor):
+        """No exemplar: zero context, every frame missing."""
+        return (torch.zeros_like(like),
+                torch.zeros(like.shape[:2], dtype=torch.bool,
+                            device=like.device))
 
-    def loss(self, clips: Tensor) -> Dict[str, Tensor]:
+    # ----------------------------------------------------------- training
+    def loss(self, clips: Tensor, data_samples=None) -> Dict[str, Tensor]:
         """Self-supervised losses on clean clips (B, T, V, C)."""
         B, T = clips.shape[:2]
         counts = torch.tensor([num_dropped(T, r) for r in self.train_ratios],
@@ -133,50 +209,69 @@ class ICLCompletionModel(BaseModel):
         n_drop = counts[torch.randint(len(counts), (B, ),
                                       device=clips.device)]
         query_mask = random_frames_mask(n_drop, T)
-        context = clips.roll(1, dims=0)
-        context_mask = random_strategy_masks(query_mask, self.strategies)
-        if not self.use_prompt:
-            context, context_mask = self._no_prompt(clips)
-        query = clips * query_mask[:, :, None, None]
-        completed, recon = self.net(context, context_mask, query, query_mask,
-                                    self.prior)
-        losses = dict(loss_query=F.mse_loss(completed, clips))
-        if self.use_prompt:
-            losses['loss_prompt'] = self.loss_prompt_weight * F.mse_loss(
-                recon, context)
+        target = self._normalized(clips, query_mask)
+        query = target * query_mask[:, :, None, None]
+        losses = {}
+        if self.prompt_mode == 'none':
+            context, context_mask = self._empty_prompt(query)
+        else:
+            source = self._sources(data_samples, clips.device)
+            context = self._prompts(query, query_mask, self.prompt_mode,
+                                    source)
+            context_mask = random_strategy_masks(query_mask, self.strategies)
+            context = self._normalized(context, context_mask)
+            if self.loss_prompt_weight > 0:
+                recon = self.net.reconstruct(context, context_mask,
+                                             self.prior)
+                losses['loss_prompt'] = self.loss_prompt_weight * F.mse_loss(
+                    recon, context)
+            dropped = torch.rand(B, device=clips.device) < self.prompt_dropout
+            context = context * ~dropped[:, None, None, None]
+            context_mask = context_mask & ~dropped[:, None]
+        completed = self.net(context, context_mask, query, query_mask,
+                             self.prior)
+        losses['loss_query'] = F.mse_loss(completed, target)
         if self.loss_velocity_weight > 0:
             losses['loss_velocity'] = self.loss_velocity_weight * F.mse_loss(
-                completed.diff(dim=1), clips.diff(dim=1))
+                completed.diff(dim=1), target.diff(dim=1))
         return losses
 
-    @staticmethod
-    def _no_prompt(like: Tensor):
-        """An empty prompt: zero context, every frame missing."""
-        return (torch.zeros_like(like),
-                torch.zeros(like.shape[:2], dtype=torch.bool,
-                            device=like.device))
+    def _sources(self, data_samples, device) -> Optional[Tensor]:
+        """Source-sequence ids (B, ) of the training clips, if given."""
+        samples = self._as_list(data_samples)
+        if not samples or 'sequence' not in samples[0]:
+            return None
+        return torch.tensor([sequence_key(d['sequence']) for d in samples],
+                            device=device)
 
-    def complete(self, query: Tensor, query_mask: Tensor) -> Tensor:
-        """Complete (B, T, V, C) clips, observed frames unchanged."""
+    # ----------------------------------------------------------- inference
+    def complete(self, query: Tensor, query_mask: Tensor,
+                 prompt_mode: Optional[str] = None) -> Tensor:
+        """Complete (B, T, V, C) clips, observed frames unchanged.
+
+        ``prompt_mode`` overrides the model's for this call (ablations).
+        """
         query_mask = query_mask.bool()
         if self.baseline is not None:
             out = [fill_gaps(q[None].cpu().numpy(), m.cpu().numpy(),
                              self.baseline)[0][0]
                    for q, m in zip(query, query_mask)]
             return torch.from_numpy(np.stack(out)).to(query)
-        if not self.use_prompt:
-            context, context_mask = self._no_prompt(query)
-            return self.net(context, context_mask, query, query_mask,
-                            self.prior)[0]
-        if not self.prompt_pool.abs().sum() > 0:
-            raise RuntimeError('ICLCompletionModel: empty prompt pool; build '
-                               'the model with `bank` or load a checkpoint')
-        idx = nearest_clips(query, query_mask, self.prompt_pool)
-        context = self.prompt_pool[idx]
-        context_mask = (query_mask if self.test_strategy == 'pattern' else
-                        torch.ones_like(query_mask))
-        return self.net(context, context_mask, query, query_mask,
-                        self.prior)[0]
+        mode = prompt_mode or self.prompt_mode
+        centre, scale = self._frame(query, query_mask)
+        q = normalize_clip(query, centre, scale) * query_mask[:, :, None,
+                                                              None]
+        if mode == 'none':
+            context, context_mask = self._empty_prompt(q)
+        else:
+            generator = torch.Generator().manual_seed(0)
+            context = self._prompts(q, query_mask, mode, generator=generator)
+            context_mask = (query_mask if self.test_strategy == 'pattern'
+                            else torch.ones_like(query_mask))
+            context = self._normalized(context, context_mask)
+        pred = self.net(context, context_mask, q, query_mask, self.prior)
+        pred = denormalize_clip(pred, centre, scale)
+        return torch.where(query_mask[:, :, None, None], query, pred)
 
     @torch.no_grad()
     def complete_sequences(self, coords: Tensor,
@@ -213,6 +308,12 @@ class ICLCompletionModel(BaseModel):
                 scores[todo] = linear_fill(scores[todo], observed[todo])
         return coords, scores, observed
 
+    # ----------------------------------------------------------- plumbing
+    @staticmethod
+    def _stack(inputs: Union[Tensor, List[Tensor]]) -> Tensor:
+        return torch.stack(list(inputs)) if isinstance(
+            inputs, (list, tuple)) else inputs
+
     @staticmethod
     def _as_list(data_samples) -> List[dict]:
         """``pseudo_collate`` turns a batch of dicts into a dict of lists;
@@ -237,7 +338,7 @@ class ICLCompletionModel(BaseModel):
         """See the class doc for the three modes."""
         inputs = self._stack(inputs)
         if mode == 'loss':
-            return self.loss(inputs)
+            return self.loss(inputs, data_samples)
         data_samples = self._as_list(data_samples)
         masks = self._masks(inputs, data_samples)
         completed = self.complete(inputs, masks)

@@ -80,15 +80,18 @@ class ICLCompletionNet(BaseModule):
 
     * completion = base(query) + out(merged)[T:], then observed query frames
       are copied back bit-identically (``torch.where(mask, query, pred)``);
-    * prompt reconstruction = base(context) + out(prompt stream at the
-      merge)[:T], the prompt stream's own completion of its masked half
-      (trained against the full context).
+    * prompt reconstruction (:meth:`reconstruct`, for the prompt loss): the
+      masked context completed *without its clean half in view*, by the
+      query-stream computation ``[masked context ; prior]`` through the
+      ``merge_after`` pre-merge blocks, read from the placeholder half.
+      (Read from the prompt stream itself, which carries the clean context,
+      the temporal blocks could copy the answer across the two halves.)
 
     The residual base (like siMLPe's residual on the last observed pose) is
     ``residual='linear'``: the clip linearly interpolated over its missing
     frames (:func:`linear_fill`), so the stack learns a correction of the
-    interpolation baseline; ``'prior'``: the prior (query) and the masked
-    context (prompt), i.e. the stream's own input coordinates.
+    interpolation baseline; ``'prior'``: the prior placeholder, i.e. the
+    stream's own input coordinates in the half that is read out.
 
     Block axes follow ``block_pattern`` (``S`` spatial over the V*C features,
     ``T`` temporal over the 2T frames), repeated to ``num_blocks``; the
@@ -174,8 +177,21 @@ class ICLCompletionNet(BaseModule):
         pos = self.pos_code.to(source.dtype).expand(B, -1, -1)
         return torch.cat([coords, bits, pos], dim=2), coords
 
+    def _check(self, clip: Tensor) -> None:
+        B, T, V, C = clip.shape
+        if T != self.clip_len or V * C != self.num_joints * self.coord_dim:
+            raise ValueError(f'ICLCompletionNet: expected (B, {self.clip_len}'
+                             f', {self.num_joints}, {self.coord_dim}) clips, '
+                             f'got {tuple(clip.shape)}')
+
+    def _base(self, stream_xyz: Tensor, clip: Tensor, mask: Tensor) -> Tensor:
+        """Residual base (B, T, V*C) of the placeholder half."""
+        if self.residual == 'linear':
+            return linear_fill(clip.reshape(*mask.shape, -1), mask)
+        return stream_xyz[:, mask.shape[1]:]
+
     def forward(self, context: Tensor, context_mask: Tensor, query: Tensor,
-                query_mask: Tensor, prior: Tensor) -> Tuple[Tensor, Tensor]:
+                query_mask: Tensor, prior: Tensor) -> Tensor:
         """Complete ``query`` given the prompt ``(context, context_mask)``.
 
         Args:
@@ -187,31 +203,49 @@ class ICLCompletionNet(BaseModule):
             prior (Tensor): Placeholder (B, T, V, C) or (T, V, C).
 
         Returns:
-            tuple[Tensor, Tensor]: completed query (B, T, V, C), observed
-            frames equal to ``query``; prompt reconstruction (B, T, V, C).
+            Tensor: completed query (B, T, V, C), observed frames equal to
+            ``query``.
         """
+        self._check(query)
         B, T, V, C = query.shape
-        if T != self.clip_len or V * C != self.num_joints * self.coord_dim:
-            raise ValueError(f'ICLCompletionNet: expected (B, {self.clip_len}'
-                             f', {self.num_joints}, {self.coord_dim}) clips, '
-                             f'got {tuple(query.shape)}')
         query_mask, context_mask = query_mask.bool(), context_mask.bool()
         prior = prior.expand(B, T, V, C)
-        p_feat, p_xyz = self._frames(context, context_mask, context, 1.)
+        p_feat, _ = self._frames(context, context_mask, context, 1.)
         q_feat, q_xyz = self._frames(query, query_mask, prior, 0.)
         x = self.embed(torch.cat([p_feat, q_feat]))  # (2B, 2T, D)
         for block in self.blocks[:self.merge_after]:
             x = block(x)
-        prompt_x, query_x = x[:B], x[B:]
-        x = 0.5 * (prompt_x + query_x)
+        x = 0.5 * (x[:B] + x[B:])
         for block in self.blocks[self.merge_after:]:
             x = block(x)
-        if self.residual == 'linear':
-            q_base = linear_fill(query.reshape(B, T, -1), query_mask)
-            p_base = linear_fill(context.reshape(B, T, -1), context_mask)
-        else:
-            q_base, p_base = q_xyz[:, T:], p_xyz[:, :T]
-        pred = (q_base + self.head(x)[:, T:]).reshape(B, T, V, C)
-        completed = torch.where(query_mask[:, :, None, None], query, pred)
-        recon = (p_base + self.head(prompt_x)[:, :T]).reshape(B, T, V, C)
-        return completed, recon
+        pred = self._base(q_xyz, query, query_mask) + self.head(x)[:, T:]
+        return torch.where(query_mask[:, :, None, None], query,
+                           pred.reshape(B, T, V, C))
+
+    def reconstruct(self, context: Tensor, context_mask: Tensor,
+                    prior: Tensor) -> Tensor:
+        """The prompt's masked frames restored from its observed frames only.
+
+        Stream ``[context * mask ; prior]`` (placeholder bit 0) through the
+        pre-merge blocks and the output layer; the clean context is not an
+        input, so a loss against it cannot be met by copying.
+
+        Args:
+            context (Tensor): (B, T, V, C); unobserved frames are ignored.
+            context_mask (Tensor): bool (B, T), True = observed.
+            prior (Tensor): Placeholder (B, T, V, C) or (T, V, C).
+
+        Returns:
+            Tensor: (B, T, V, C), observed frames equal to ``context``.
+        """
+        self._check(context)
+        B, T, V, C = context.shape
+        context_mask = context_mask.bool()
+        feat, xyz = self._frames(context, context_mask,
+                                 prior.expand(B, T, V, C), 0.)
+        x = self.embed(feat)
+        for block in self.blocks[:self.merge_after]:
+            x = block(x)
+        pred = self._base(xyz, context, context_mask) + self.head(x)[:, T:]
+        return torch.where(context_mask[:, :, None, None], context,
+                           pred.reshape(B, T, V, C))

@@ -25,10 +25,12 @@ def small(T=16, **kw):
 def test_shapes_and_observed_frames_bit_identical():
     net = small()
     ctx, cmask, query, qmask, prior = make_inputs()
-    out, rec = net(ctx, cmask, query, qmask, prior)
+    out = net(ctx, cmask, query, qmask, prior)
+    rec = net.reconstruct(ctx, cmask, prior)
     assert out.shape == rec.shape == query.shape
     assert torch.equal(out[qmask], query[qmask])
     assert not torch.equal(out[~qmask], query[~qmask])
+    assert torch.equal(rec[cmask], ctx[cmask])
 
 
 def test_default_is_the_paper_net():
@@ -47,11 +49,11 @@ def test_near_identity_init():
         assert (block(x) - x).abs().max() < 1e-4
     # At init the output is (almost) a function of the embedding alone:
     # dropping every block changes it by < 1e-4.
-    full, _ = net(ctx, cmask, query, qmask, prior)
+    full = net(ctx, cmask, query, qmask, prior)
     blocks = net.blocks
     net.blocks = torch.nn.ModuleList()
     net.merge_after = 0
-    bare, _ = net(ctx, cmask, query, qmask, prior)
+    bare = net(ctx, cmask, query, qmask, prior)
     net.blocks = blocks
     assert (full - bare).abs().max() < 1e-4
 
@@ -60,16 +62,19 @@ def test_batch_permutation_commutes():
     net = small().eval()
     ctx, cmask, query, qmask, prior = make_inputs(B=5)
     perm = torch.tensor([3, 0, 4, 1, 2])
-    out, rec = net(ctx, cmask, query, qmask, prior)
-    pout, prec = net(ctx[perm], cmask[perm], query[perm], qmask[perm], prior)
+    out = net(ctx, cmask, query, qmask, prior)
+    pout = net(ctx[perm], cmask[perm], query[perm], qmask[perm], prior)
     torch.testing.assert_close(pout, out[perm])
-    torch.testing.assert_close(prec, rec[perm])
+    rec = net.reconstruct(ctx, cmask, prior)
+    torch.testing.assert_close(net.reconstruct(ctx[perm], cmask[perm], prior),
+                               rec[perm])
 
 
 def test_gradient_reaches_every_parameter():
     net = small()
     ctx, cmask, query, qmask, prior = make_inputs()
-    out, rec = net(ctx, cmask, query, qmask, prior)
+    out = net(ctx, cmask, query, qmask, prior)
+    rec = net.reconstruct(ctx, cmask, prior)
     (out.square().mean() + rec.square().mean()).backward()
     for name, p in net.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
@@ -77,15 +82,15 @@ def test_gradient_reaches_every_parameter():
 
 def test_deterministic():
     ctx, cmask, query, qmask, prior = make_inputs()
-    a = small()(ctx, cmask, query, qmask, prior)[0]
-    b = small()(ctx, cmask, query, qmask, prior)[0]
+    a = small()(ctx, cmask, query, qmask, prior)
+    b = small()(ctx, cmask, query, qmask, prior)
     assert torch.equal(a, b)
 
 
 def test_clip_len_100_and_bad_shapes():
     net = small(T=100, num_blocks=4)
     ctx, cmask, query, qmask, prior = make_inputs(B=2, T=100)
-    out, rec = net(ctx, cmask, query, qmask, prior)
+    out = net(ctx, cmask, query, qmask, prior)
     assert out.shape == (2, 100, 17, 2)
     assert torch.equal(out[qmask], query[qmask])
     with pytest.raises(ValueError):
@@ -113,7 +118,7 @@ def test_residual_bases(residual):
     net = small(residual=residual)
     torch.nn.init.zeros_(net.head.weight)
     ctx, cmask, query, qmask, prior = make_inputs()
-    out, _ = net(ctx, cmask, query, qmask, prior)
+    out = net(ctx, cmask, query, qmask, prior)
     if residual == 'prior':  # zero head: the prior where frames are missing
         torch.testing.assert_close(out[~qmask], prior.expand_as(query)[~qmask])
     else:
@@ -121,3 +126,20 @@ def test_residual_bases(residual):
         ref = linear_fill(query.reshape(3, 16, -1), qmask).reshape(
             query.shape)
         torch.testing.assert_close(out, ref)
+
+
+def test_prompt_reconstruction_cannot_see_the_clean_context():
+    """The prompt loss's target is the clean context: its unobserved frames
+    must not reach the reconstruction (the old prompt stream copied them)."""
+    net = small(num_blocks=8, merge_after=4)
+    for block in net.blocks:  # a trained-like net, not the identity init
+        torch.nn.init.normal_(block.fc.weight, std=0.3)
+    ctx, cmask, _, _, prior = make_inputs()
+    hidden = ctx.clone()
+    hidden[~cmask] = 0.  # zero what only the target knows
+    rec = net.reconstruct(ctx, cmask, prior)
+    assert torch.equal(net.reconstruct(hidden, cmask, prior), rec)
+    # a reconstruction that can see the clean half changes when it is zeroed
+    ctx_feat, _ = net._frames(ctx, cmask, ctx, 1.)
+    hid_feat, _ = net._frames(hidden, cmask, hidden, 1.)
+    assert not torch.equal(ctx_feat, hid_feat)
