@@ -52,12 +52,20 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
                                            'model.pool_size': 16})
     proc = run_tool('tools/analysis/restoration_table.py', CONFIG,
                     osp.join(tmp_path, 'iter_6.pth'), '--methods', 'icl',
-                    'linear', '--levels', 'minor', 'severe', '--work-dir',
-                    str(tmp_path / 'table'), '--json', str(out), *table)
+                    'icl_no_prompt', 'icl_random_prompt', 'linear',
+                    '--levels', 'minor', 'severe', '--work-dir',
+                    str(tmp_path / 'table'), '--json', str(out),
+                    '--ann-file', tiny_demo_pkl, '--split', 'train', *table)
     assert proc.returncode == 0, proc.stdout[-3000:]
     rows = json.loads(out.read_text())
+    methods = ['icl', 'icl_no_prompt', 'icl_random_prompt', 'linear']
     assert [(r['method'], r['level']) for r in rows] == [
-        ('icl', 'minor'), ('linear', 'minor'), ('icl', 'severe'),
-        ('linear', 'severe')]
+        (m, level) for level in ('minor', 'severe') for m in methods]
     linear = {r['level']: r['mpjpe'] for r in rows if r['method'] == 'linear'}
     assert 0 < linear['minor'] < linear['severe']
+    severe = {r['method']: r['mpjpe_missing'] for r in rows
+              if r['level'] == 'severe'}
+    # three prompt rules, three different restorations
+    assert len({severe[m] for m in methods[:3]}) == 3
+    # --split reached the loader: the train split has other clips than val
+    assert 'SkeletonBank' in proc.stdout and '[train]' in proc.stdout
