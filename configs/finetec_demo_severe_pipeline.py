@@ -5,7 +5,8 @@
 # inspect the streams a sample gets, slower to train (docs/benchmarks.md).
 _base_ = ['finetec_demo_severe.py']
 input_transforms = [
-    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
+    dict(type='ICLCompletion', checkpoint=None, observed_marker=True,
+         test_mode=None),
     dict(type='DecompositionAugment', test_mode=None),
 ]
 from finetec_mm.engine import protocol  # noqa: E402

@@ -2,7 +2,8 @@
 # data pipeline (see configs/finetec_demo_severe_pipeline.py).
 _base_ = ['finetec_gym288_severe.py']
 input_transforms = [
-    dict(type='ICLCompletion', checkpoint=None, test_mode=None),
+    dict(type='ICLCompletion', checkpoint=None, observed_marker=True,
+         test_mode=None),
     dict(type='DecompositionAugment', test_mode=None),
 ]
 from finetec_mm.engine import protocol  # noqa: E402

@@ -142,7 +142,9 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
     assert sum('/finetec/' in p for p in FINETEC) == 7 * 3
-    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7
+    # the paper's 7 ablations on 4 runs, and no-marker on demo severe
+    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7 + 1
+    assert sum('no-marker' in n for n in names) == 1
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -179,6 +181,8 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
             assert steps(pipeline, 'GenSkeFeat')
             continue
         assert completion[0]['checkpoint'] == cfg.completion_checkpoint
+        # the observed marker is on in every FineTec config but its ablation
+        assert completion[0].get('observed_marker') is True
         assert decomposition and not steps(pipeline, 'GenSkeFeat')
         assert decomposition[0]['test_mode'] == (stage != 'train')
         assert tuple(decomposition[0].get('streams', streams)) == streams
@@ -190,6 +194,8 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     else:
         assert completion_ckpt == cfg.completion_checkpoint
         assert dataset.split('-')[0] in completion_ckpt
+        assert cfg.model.completion.observed_marker is (
+            'no-marker' not in name)
     assert (cfg.model.get('decomposition') is None) == (
         'no-decomposition' in name or not hosted)
 

@@ -8,7 +8,9 @@
   corrupted variant inherits it and adds one corruption piece.
 * ``configs/finetec/``: FineTec, dataset × level, composed the same way.
 * ``configs/ablations/``: the paper's ablations (Tables 4, 5, 9 and the
-  fusion comparison), each a FineTec config plus the few keys it changes.
+  fusion comparison), each a FineTec config plus the few keys it changes,
+  and this implementation's own (:data:`EXTRA_ABLATIONS`, demo severe
+  only: ``no-marker``).
 
 Every leaf is a list of pieces plus the lines that compose them
 (:data:`COMPOSE`), or one override of a composed leaf.
@@ -90,6 +92,14 @@ ABLATIONS = {
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe')]
+# ablation -> (what it removes, override text, runs): ablations of this
+# implementation, not of the paper, on fewer runs
+EXTRA_ABLATIONS = {
+    'no-marker': (
+        'No observed marker: restored frames keep their interpolated score',
+        'model = dict(completion=dict(observed_marker=False))\n',
+        [('demo', 'severe')]),
+}
 
 
 def finetec_name(dataset, level):
@@ -109,9 +119,15 @@ def finetec_grid():
                 f"    '../_base_/schedules/{schedule}.py',\n"
                 "    '../_base_/default_runtime.py'\n"
                 ']\n' + COMPOSE)
+    ablations = [(name, what, override, ABLATION_RUNS)
+                 for name, (what, override) in ABLATIONS.items()] + [
+                     (name, *spec)
+                     for name, spec in EXTRA_ABLATIONS.items()]
     for dataset, level in ABLATION_RUNS:
         source = finetec_name(dataset, level)
-        for ablation, (what, override) in ABLATIONS.items():
+        for ablation, what, override, runs in ablations:
+            if (dataset, level) not in runs:
+                continue
             name = source.replace('.py', f'_{ablation}.py')
             yield osp.join('ablations', name), (
                 f'# {what}.\n'

@@ -7,7 +7,9 @@
 # `completion.checkpoint=None` gets it); `num_classes` too. The `*_pipeline`
 # configs run completion + decomposition as data-pipeline transforms
 # instead (ICLCompletion, DecompositionAugment): same model inputs, more CPU
-# work per sample.
+# work per sample. `observed_marker=True`: the score channel of frames the
+# completion restored is negated, so the GCN can tell them from observed
+# frames (docs/model.md; the `*_no-marker` ablation sets False).
 model = dict(
     type='FineTecRecognizer',
     backbone=dict(
@@ -19,5 +21,5 @@ model = dict(
     accel_head=dict(type='LagrangianAccelHead'),
     streams=('base', 'dyna', 'stat'),
     loss_accel_weight=1.0,
-    completion=dict(checkpoint=None),
+    completion=dict(checkpoint=None, observed_marker=True),
     decomposition=dict(regions='coco'))

@@ -25,6 +25,17 @@ class ICLCompletion(BaseTransform):
     from the observed ones, so later steps see them as present.
     ``filled_mask`` (M, nc·T) marks them.
 
+    Observed marker (``observed_marker=True``, the FineTec ``*_pipeline``
+    configs): the scores of restored frames are then negated, so the
+    recognizer, which sees only the score channel, can tell them from
+    observed frames. The sign says observed (> 0) or restored (< 0), the
+    magnitude is the interpolated score, and zero scores (absent joints,
+    absent persons) stay exactly 0: a joint is present iff its score is
+    non-zero, with or without the marker. Same rule as the hosted path's
+    ``mark_restored_frames`` (``finetec_mm/models/recognizers/
+    finetec_recognizer.py``; data transforms do not import recognizers, so
+    the three lines live in both places and a test compares them).
+
     The model is loaded lazily on first use, so every dataloader worker
     loads its own copy (one small network; CPU-friendly). The same network
     can instead run batched inside the recognizer (see
@@ -38,10 +49,14 @@ class ICLCompletion(BaseTransform):
         device (str): Where to run. Defaults to ``'cpu'``.
         test_mode (bool): Accepted for pipeline symmetry; completion is
             deterministic in both modes.
+        observed_marker (bool): Negate the scores of restored frames (see
+            above). Needs ``keypoint_score``. Defaults to False (the
+            behaviour before the marker; the FineTec configs set True).
     """
 
     def __init__(self, checkpoint: Optional[str], model: Optional[dict] = None,
-                 device: str = 'cpu', test_mode: bool = False) -> None:
+                 device: str = 'cpu', test_mode: bool = False,
+                 observed_marker: bool = False) -> None:
         if checkpoint is None:
             raise ValueError(
                 'ICLCompletion: no completion checkpoint given; set the '
@@ -54,6 +69,7 @@ class ICLCompletion(BaseTransform):
                 'configs/completion/icl_<dataset>.py` (docs/completion.md).')
         self.checkpoint, self.model_cfg = checkpoint, model
         self.device, self.test_mode = device, test_mode
+        self.observed_marker = bool(observed_marker)
         self._model = None
 
     @property
@@ -79,6 +95,10 @@ class ICLCompletion(BaseTransform):
                              f'frames != num_clips {num_clips} x clip_len '
                              f'{clip_len}')
         score = results.get('keypoint_score')
+        if self.observed_marker and score is None:
+            raise ValueError(
+                f'ICLCompletion: sample {name!r}: observed_marker=True marks '
+                'restored frames in keypoint_score, which the sample lacks')
         # (M, nc*T, ...) -> (M*nc, T, ...): one sequence per person-clip
         coords = torch.from_numpy(np.ascontiguousarray(
             keypoint, np.float32)).reshape(M * num_clips, clip_len, V, C)
@@ -91,6 +111,11 @@ class ICLCompletion(BaseTransform):
         results['keypoint'] = coords.cpu().numpy().reshape(
             M, total, V, C).astype(keypoint.dtype)
         if scores is not None:
+            if self.observed_marker:
+                # restored: not observed, in a sequence that was completed
+                restored = ~observed & observed.any(dim=1, keepdim=True)
+                flip = restored[..., None] & scores.ne(0)
+                scores = torch.where(flip, -scores, scores)
             results['keypoint_score'] = scores.cpu().numpy().reshape(
                 M, total, V).astype(score.dtype)
         results['filled_mask'] = ~observed.cpu().numpy().reshape(M, total)
@@ -98,4 +123,5 @@ class ICLCompletion(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(checkpoint={self.checkpoint!r}, '
-                f'device={self.device!r})')
+                f'device={self.device!r}, '
+                f'observed_marker={self.observed_marker})')

@@ -15,6 +15,31 @@ from finetec_mm.functional.sequence_random import SequenceRandom
 from ..completion.loading import build_completion_model
 
 STREAMS = ('base', 'dyna', 'stat')
+#: keys of ``FineTecRecognizer(completion=...)``
+COMPLETION_KEYS = ('checkpoint', 'model', 'observed_marker')
+
+
+def mark_restored_frames(scores: Tensor, observed: Tensor) -> Tensor:
+    """The observed marker: negate the score of every restored frame.
+
+    ``scores`` (N, T, V) as ``complete_sequences`` returns them (the
+    completed frames' scores linearly interpolated, >= 0) and ``observed``
+    (N, T) its observed-frame mask. A frame is restored when it was not
+    observed in a sequence that has at least one observed frame (a sequence
+    with none, e.g. an absent person, was not completed and stays as it
+    is). Restored frames get ``-score``: the sign says observed (> 0) or
+    restored (< 0), the magnitude is the unmarked score, and a joint with
+    score 0 stays exactly 0 (absent, never -0.0). So ``scores.ne(0)`` and
+    ``scores.abs()`` read exactly as without the marker, and exactly the
+    observed frames have a positive score.
+
+    The ``ICLCompletion`` transform applies the same rule (the hosted and
+    pipeline paths give bit-identical inputs; the two implementations are
+    compared in ``tests/models/recognizers/test_observed_marker.py``).
+    """
+    restored = ~observed & observed.any(dim=1, keepdim=True)
+    flip = restored[..., None] & scores.ne(0)
+    return torch.where(flip, -scores, scores)
 
 
 def _portable_completion(module, state_dict, prefix, *args) -> None:
@@ -58,8 +83,11 @@ class FineTecRecognizer(BaseRecognizer):
     them (B, num_clips, M, T, V, 2·S + 1) as written by
     ``ICLCompletion`` + ``DecompositionAugment`` + ``FormatGCNInput``: the
     (x, y) of the S position streams (in ``streams`` order, default S_base,
-    S_dyna, S_stat) followed by the keypoint score. Data flow, with
-    N = B·num_clips::
+    S_dyna, S_stat) followed by the keypoint score. With the observed
+    marker (``observed_marker=True`` of the hosted completion or of
+    ``ICLCompletion``, on in the FineTec configs) the score is negative on
+    restored frames, positive on observed ones, 0 on absent joints. Data
+    flow, with N = B·num_clips::
 
         [S_base, S_dyna, S_stat, score] = hosted_inputs(inputs)   (if hosted)
         S_α  (N·M, T, V, 2)          α ∈ streams
@@ -83,8 +111,13 @@ class FineTecRecognizer(BaseRecognizer):
         loss_accel_weight (float): λ. Defaults to 1.
         completion (dict, optional): Host the frozen completion network and
             run it batched on the model's device: ``dict(checkpoint=...,
-            model=None)`` as for the ``ICLCompletion`` transform. The
-            pipeline then ends with plain (x, y, score) inputs.
+            model=None, observed_marker=False)`` as for the
+            ``ICLCompletion`` transform. The pipeline then ends with plain
+            (x, y, score) inputs. ``observed_marker=True`` (the FineTec
+            configs) negates the score channel of the restored frames (see
+            :func:`mark_restored_frames`), so the model can tell them from
+            observed ones; ``False`` (the class default, and the
+            ``*_no-marker`` ablation) keeps the interpolated scores.
         decomposition (dict, optional): Run the decomposition batched in the
             model: ``DecompositionAugment`` arguments (``regions``,
             ``num_dynamic``, ``strong``, ``weak``, ``parents``, ``seed``).
@@ -124,9 +157,17 @@ class FineTecRecognizer(BaseRecognizer):
         self.accel_head = MODELS.build(accel_head) if accel_head else None
         self.loss_accel_weight = loss_accel_weight
         self.completion = None
+        self.observed_marker = False
         if completion is not None:
+            unknown = sorted(set(completion) - set(COMPLETION_KEYS))
+            if unknown:
+                raise ValueError(f'FineTecRecognizer: unknown completion '
+                                 f'keys {unknown}; expected some of '
+                                 f'{COMPLETION_KEYS}')
             self.completion = build_completion_model(
                 completion['checkpoint'], completion.get('model'))
+            self.observed_marker = bool(
+                completion.get('observed_marker', False))
         self.decomposition = None
         if decomposition is not None:
             decomposition = dict(decomposition)
@@ -151,15 +192,19 @@ class FineTecRecognizer(BaseRecognizer):
     @torch.no_grad()
     def hosted_inputs(self, inputs: Tensor, data_samples=None) -> Tensor:
         """(B, nc, M, T, V, 3) [x, y, score] → (B, nc, M, T, V, 2S+1) by the
-        hosted completion and/or decomposition (identity without them)."""
+        hosted completion and/or decomposition (identity without them).
+        With ``completion=dict(observed_marker=True)`` the score channel of
+        restored frames is negated (:func:`mark_restored_frames`)."""
         if self.completion is None and self.decomposition is None:
             return inputs
         B, nc, M, T, V, _ = inputs.shape
         coords = inputs[..., :2].reshape(-1, T, V, 2)
         scores = inputs[..., 2].reshape(-1, T, V)
         if self.completion is not None:
-            coords, scores, _ = self.completion.complete_sequences(
+            coords, scores, observed = self.completion.complete_sequences(
                 coords, scores)
+            if self.observed_marker:
+                scores = mark_restored_frames(scores, observed)
         streams = dict(base=coords)
         if self.decomposition is not None:
             if self.training:

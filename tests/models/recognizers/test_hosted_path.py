@@ -1,6 +1,7 @@
 """Completion + decomposition in the pipeline == hosted by the recognizer."""
 import copy
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -11,11 +12,19 @@ from finetec_mm.engine import recompose
 from mmaction.registry import DATASETS, MODELS
 
 
-def build(config, pkl):
+def build(config, pkl, marker=True):
     cfg = Config.fromfile(config)
     cfg.test_dataloader.dataset.ann_file = pkl
     cfg.model.backbone.update(num_stages=2, inflate_stages=[], down_stages=[])
     cfg.model.cls_head.in_channels = 64
+    # the observed marker, on in both shipped configs
+    if cfg.model.completion is not None:
+        assert cfg.model.completion.observed_marker is True
+        cfg.model.completion.observed_marker = marker
+    for step in cfg.get('input_transforms') or []:
+        if step.type == 'ICLCompletion':
+            assert step.observed_marker is True
+            step.observed_marker = marker
     recompose(cfg)
     init_default_scope('mmaction')
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
@@ -23,11 +32,14 @@ def build(config, pkl):
     return MODELS.build(cfg.model).eval(), dataset
 
 
-def test_pipeline_and_hosted_paths_give_identical_inputs(tiny_demo_pkl):
+@pytest.mark.parametrize('marker', [True, False],
+                         ids=['observed-marker', 'no-marker'])
+def test_pipeline_and_hosted_paths_give_identical_inputs(
+        tiny_demo_pkl, marker):
     model, pipeline_data = build('configs/finetec_demo_severe_pipeline.py',
-                                 tiny_demo_pkl)
+                                 tiny_demo_pkl, marker)
     hosted, hosted_data = build('configs/finetec_demo_severe.py',
-                                tiny_demo_pkl)
+                                tiny_demo_pkl, marker)
     assert hosted.completion is not None and model.completion is None
     batch = pseudo_collate([pipeline_data[i] for i in range(4)])
     hosted_batch = pseudo_collate([hosted_data[i] for i in range(4)])
@@ -37,6 +49,18 @@ def test_pipeline_and_hosted_paths_give_identical_inputs(tiny_demo_pkl):
     assert inputs.shape[:5] == raw.shape[:5] == (4, 10, 1, 16, 17)
     made = hosted.hosted_inputs(raw, hosted_batch['data_samples'])
     torch.testing.assert_close(made, inputs, rtol=0, atol=1e-5)
+    # the score channel: positive exactly on the observed frames of
+    # S_corrupt, negative on the restored ones with the marker
+    observed = (raw[..., 2] > 0).any(-1)
+    assert observed.any() and not observed.all()
+    score = inputs[..., -1]
+    assert torch.equal(torch.sign(made[..., -1]), torch.sign(score))
+    if marker:
+        assert torch.equal((score > 0).any(-1), observed)
+        assert (score[~observed] <= 0).all()
+        assert (score[~observed] < 0).any(-1).all()
+    else:
+        assert (score >= 0).all() and (score > 0).any(-1).all()
     # and the same predictions, with shared weights
     # checkpoints move between the variants, strictly
     hosted.load_state_dict(model.state_dict(), strict=True)
