@@ -1,0 +1,16 @@
+# Completion bank of real human motion: CMU motion capture converted to 2D
+# COCO-17 views by tools/data/cmu_to_bank.py (30 fps, 64-frame windows,
+# 4 virtual cameras per take; docs/completion.md). Train takes feed the
+# bank, whole held-out train takes are `val` (checkpoint selection), the
+# benchmark's test takes are `test` (reported only). Four clips per window.
+_base_ = './completion_bank_16f.py'
+ann_file = 'data/cmu_bank/cmu_coco17_30fps.pkl'
+train_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file=ann_file, split='train', num_clips=4))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file=ann_file, split='val'))
+test_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file=ann_file, split='test'))

@@ -1,0 +1,30 @@
+# In-context completion pre-trained on real human motion (CMU motion
+# capture, 2D COCO-17 views; configs/_base_/datasets/completion_cmu.py), the
+# default completion network of the real-data FineTec configs when no
+# dataset-specific checkpoint exists. Clip-normalised, so one network serves
+# any image size and framing. Same CPU-sized recipe as icl_demo.py (16
+# blocks, 12,000 iterations, Adam 1e-3 -> 1e-5 cosine, batch 256, seed 304;
+# deviations from the paper's recipe are listed there). Shipped as
+# checkpoints/icl_cmu-<hash>.pth with its provenance in docs/completion.md.
+_base_ = [
+    '../_base_/models/icl_completion.py',
+    '../_base_/datasets/completion_cmu.py',
+    '../_base_/corruption/severe.py',
+    '../_base_/schedules/adam_cosine_40k.py',
+    '../_base_/completion_runtime.py'
+]
+max_iters = 12000
+model = dict(
+    net=dict(num_blocks=16, merge_after=4),
+    bank=_base_.train_dataloader.dataset)
+train_cfg = dict(max_iters=max_iters, val_interval=2000)
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5,
+         by_epoch=False, begin=0, end=max_iters)
+]
+default_hooks = dict(checkpoint=dict(interval=2000))
+from finetec_mm.engine import protocol  # noqa: E402
+train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
+    _base_)
+default_hooks = protocol.checkpoint_hooks(_base_)
