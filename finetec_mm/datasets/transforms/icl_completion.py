@@ -7,6 +7,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from finetec_mm.functional.observed_marker import mark_restored_frames
 from finetec_mm.models.completion.loading import build_completion_model
 
 
@@ -31,10 +32,9 @@ class ICLCompletion(BaseTransform):
     observed frames. The sign says observed (> 0) or restored (< 0), the
     magnitude is the interpolated score, and zero scores (absent joints,
     absent persons) stay exactly 0: a joint is present iff its score is
-    non-zero, with or without the marker. Same rule as the hosted path's
-    ``mark_restored_frames`` (``finetec_mm/models/recognizers/
-    finetec_recognizer.py``; data transforms do not import recognizers, so
-    the three lines live in both places and a test compares them).
+    non-zero, with or without the marker. The rule is
+    :func:`~finetec_mm.functional.mark_restored_frames`, which the hosted
+    path uses too.
 
     The model is loaded lazily on first use, so every dataloader worker
     loads its own copy (one small network; CPU-friendly). The same network
@@ -112,10 +112,7 @@ class ICLCompletion(BaseTransform):
             M, total, V, C).astype(keypoint.dtype)
         if scores is not None:
             if self.observed_marker:
-                # restored: not observed, in a sequence that was completed
-                restored = ~observed & observed.any(dim=1, keepdim=True)
-                flip = restored[..., None] & scores.ne(0)
-                scores = torch.where(flip, -scores, scores)
+                scores = mark_restored_frames(scores, observed)
             results['keypoint_score'] = scores.cpu().numpy().reshape(
                 M, total, V).astype(score.dtype)
         results['filled_mask'] = ~observed.cpu().numpy().reshape(M, total)

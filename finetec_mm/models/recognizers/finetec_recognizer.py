@@ -11,35 +11,14 @@ from mmaction.registry import MODELS
 from finetec_mm.functional.decomposition import (STRONG_DEFAULT,
                                                  WEAK_DEFAULT, decompose,
                                                  perturb_config)
+from finetec_mm.functional.observed_marker import \
+    mark_restored_frames  # noqa: F401  (re-exported)
 from finetec_mm.functional.sequence_random import SequenceRandom
 from ..completion.loading import build_completion_model
 
 STREAMS = ('base', 'dyna', 'stat')
 #: keys of ``FineTecRecognizer(completion=...)``
 COMPLETION_KEYS = ('checkpoint', 'model', 'observed_marker')
-
-
-def mark_restored_frames(scores: Tensor, observed: Tensor) -> Tensor:
-    """The observed marker: negate the score of every restored frame.
-
-    ``scores`` (N, T, V) as ``complete_sequences`` returns them (the
-    completed frames' scores linearly interpolated, >= 0) and ``observed``
-    (N, T) its observed-frame mask. A frame is restored when it was not
-    observed in a sequence that has at least one observed frame (a sequence
-    with none, e.g. an absent person, was not completed and stays as it
-    is). Restored frames get ``-score``: the sign says observed (> 0) or
-    restored (< 0), the magnitude is the unmarked score, and a joint with
-    score 0 stays exactly 0 (absent, never -0.0). So ``scores.ne(0)`` and
-    ``scores.abs()`` read exactly as without the marker, and exactly the
-    observed frames have a positive score.
-
-    The ``ICLCompletion`` transform applies the same rule (the hosted and
-    pipeline paths give bit-identical inputs; the two implementations are
-    compared in ``tests/models/recognizers/test_observed_marker.py``).
-    """
-    restored = ~observed & observed.any(dim=1, keepdim=True)
-    flip = restored[..., None] & scores.ne(0)
-    return torch.where(flip, -scores, scores)
 
 
 def _portable_completion(module, state_dict, prefix, *args) -> None:

@@ -215,8 +215,8 @@ class _StubCompletion:
 
 
 def test_transform_and_hosted_marking_rules_agree(stub_completion):
-    """The transform's marking and :func:`mark_restored_frames` (two copies
-    of the rule, see ICLCompletion's doc) agree on random masks, including
+    """The transform's marking and :func:`mark_restored_frames` agree on
+    random masks, including
     all-observed and all-missing sequences and zero scores."""
     g = torch.Generator().manual_seed(3)
     n = 40  # M = 40 persons, one clip each
