@@ -1,7 +1,7 @@
 # Entry point of `make demo`: what configs/finetec_demo_severe.py (the
 # 16-epoch config of docs/results.md) trains and tests -- FineTec on the
 # synthetic demo data at severe corruption (75 % of each 16-frame clip
-# missing), completion network from checkpoints/icl_demo-64b59ccf.pth, the
+# missing), completion network from checkpoints/icl_demo-a35cca84.pth, the
 # protocol's 10 sequence-consistent test clips on the demo `test` split --
 # on a budget that lets a fresh 2-core machine run the whole demo, install
 # included, in under 10 minutes:

@@ -9,7 +9,7 @@ from tests.utils import ROOT, run_tool
 
 TOOL = 'tools/analysis/plot_restoration.py'
 CONFIG = 'configs/completion/icl_demo.py'
-CKPT = osp.join(ROOT, 'checkpoints', 'icl_demo-64b59ccf.pth')
+CKPT = osp.join(ROOT, 'checkpoints', 'icl_demo-a35cca84.pth')
 
 
 def _options(pkl):

@@ -3,7 +3,7 @@
 Example::
 
     python tools/analysis/plot_restoration.py configs/completion/icl_demo.py \\
-        checkpoints/icl_demo-64b59ccf.pth --num-samples 3 --level severe \\
+        checkpoints/icl_demo-a35cca84.pth --num-samples 3 --level severe \\
         --out docs/images/restoration_demo_severe.png
 
 For each chosen sample of the config's test split (``--samples`` by
