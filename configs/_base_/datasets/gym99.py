@@ -3,10 +3,14 @@
 # See docs/data_preparation.md for where to get it.
 _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/gym/gym_2d.pkl'
-# FineTec's completion network pre-trained on this dataset's bank
-# (python tools/train.py configs/completion/icl_gym99.py, then
-# tools/publish_checkpoint.py); only FineTec configs read it.
-completion_checkpoint = 'checkpoints/icl_gym99.pth'
+# FineTec's completion network (only FineTec configs read it): by default
+# the one pre-trained on real human motion (CMU motion capture,
+# configs/completion/icl_cmu.py; clip-normalised, so it serves any
+# framing). For one pre-trained on this dataset's own bank instead:
+# python tools/train.py configs/completion/icl_gym99.py, then
+# tools/publish_checkpoint.py, and set completion_checkpoint to the
+# published file (docs/completion.md).
+completion_checkpoint = 'checkpoints/icl_cmu-HASH.pth'
 num_classes = 99
 train_dataloader = dict(
     dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))

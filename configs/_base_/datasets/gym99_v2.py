@@ -13,10 +13,14 @@
 # reported `val` split for monitoring only (save_best=None).
 _base_ = './skeleton_16f_1p.py'
 ann_file = 'data/finegym_v2/Gym99-skeleton-V2.pkl'
-# FineTec's completion network pre-trained on this dataset's bank
-# (python tools/train.py configs/completion/icl_gym99_v2.py, then
-# tools/publish_checkpoint.py); only FineTec configs read it.
-completion_checkpoint = 'checkpoints/icl_gym99_v2.pth'
+# FineTec's completion network (only FineTec configs read it): by default
+# the one pre-trained on real human motion (CMU motion capture,
+# configs/completion/icl_cmu.py; clip-normalised, so it serves any
+# framing). For one pre-trained on this dataset's own bank instead:
+# python tools/train.py configs/completion/icl_gym99_v2.py, then
+# tools/publish_checkpoint.py, and set completion_checkpoint to the
+# published file (docs/completion.md).
+completion_checkpoint = 'checkpoints/icl_cmu-HASH.pth'
 num_classes = 99
 train_dataloader = dict(
     dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))

@@ -4,7 +4,9 @@ _base_ = './skeleton_100f_2p.py'
 ann_file = 'data/skeleton/ntu60_2d.pkl'
 # FineTec's completion network pre-trained on this dataset's bank
 # (python tools/train.py configs/completion/icl_ntu60.py, then
-# tools/publish_checkpoint.py); only FineTec configs read it.
+# tools/publish_checkpoint.py); only FineTec configs read it. The shipped
+# real-motion network (checkpoints/icl_cmu-*.pth) completes 16-frame clips
+# and does not fit NTU's 100-frame clips, so NTU needs its own.
 completion_checkpoint = 'checkpoints/icl_ntu60.pth'
 num_classes = 60
 train_dataloader = dict(
