@@ -7,7 +7,8 @@
 # included, in under 10 minutes:
 # - 10 epochs of batch 16 (900 iterations) instead of 16 epochs of batch 32
 #   (720 iterations): 5/8 of the compute. Test top-1 at seed 0 (one
-#   thread): 0.233 (seeds 1, 2: 0.252, 0.223), against 0.3125 for the
+#   thread; measured with the previous completion network icl_demo-64b59ccf
+#   and no observed marker, not re-measured since): 0.233 (seeds 1, 2: 0.252, 0.223), against 0.3125 for the
 #   16-epoch config; batch 16 for 6 / 8 / 12 epochs gave 0.194 / 0.215 /
 #   0.248, batch 32 for 6 / 10 epochs 0.156 / 0.204 (more updates per
 #   sample help this short), batch 16 at lr 0.2 for 8 epochs 0.190;

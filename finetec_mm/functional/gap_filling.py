@@ -5,8 +5,9 @@ and the restoration tools)."""
 from typing import Dict, Optional, Tuple
 
 import numpy as np
-import torch
 from torch import Tensor
+
+from .decomposition import interpolate_missing
 
 GAP_FILL_METHODS = ('linear', 'copy_lr', 'copy_rl')
 
@@ -122,7 +123,9 @@ def fill_gaps(data: np.ndarray,
 def linear_fill(x: Tensor, mask: Tensor) -> Tensor:
     """Fill unobserved frames by linear interpolation in time.
 
-    Same rule as ``fill_gaps(method='linear')``: linear between the nearest
+    Same rule as ``fill_gaps(method='linear')``, computed by
+    :func:`~finetec_mm.functional.decomposition.interpolate_missing` with
+    the D features as joints: linear between the nearest
     observed frames, nearest copy before the first / after the last one;
     observed frames unchanged; a row without observed frame stays as is.
 
@@ -133,16 +136,4 @@ def linear_fill(x: Tensor, mask: Tensor) -> Tensor:
     Returns:
         Tensor: (B, T, D).
     """
-    B, T = mask.shape
-    pos = torch.arange(T, device=x.device).expand(B, T)
-    left = torch.where(mask, pos, -1).cummax(dim=1).values
-    right = torch.where(mask, pos, T).flip(1).cummin(dim=1).values.flip(1)
-    has_left, has_right = left >= 0, right < T
-    left, right = (torch.where(has_left, left, right),
-                   torch.where(has_right, right, left))
-    left, right = left.clamp(0, T - 1), right.clamp(0, T - 1)
-    w = ((pos - left) / (right - left).clamp(min=1)).to(x.dtype)[:, :, None]
-    a = x.gather(1, left[:, :, None].expand_as(x))
-    b = x.gather(1, right[:, :, None].expand_as(x))
-    fill = ~mask & (has_left | has_right)
-    return torch.where(fill[:, :, None], a + w * (b - a), x)
+    return interpolate_missing(x[..., None], mask)[..., 0]
