@@ -8,6 +8,7 @@ from here and never from each other's internals.
 * :mod:`.gap_filling`: interpolation / copy filling of missing frames.
 * :mod:`.clip_norm`: centring and scaling of clips from observed frames.
 * :mod:`.prompt_retrieval`: nearest bank clip on observed frames.
+* :mod:`.motion_augment`: mirror / reversal / rotation of clean clips.
 * :mod:`.observed_marker`: negative scores mark restored frames.
 * :mod:`.decomposition`, :mod:`.sequence_random`: dynamic / static
   decomposition and its counter-based random streams.
@@ -27,12 +28,15 @@ from .decomposition import (PERTURB_KEYS, SKELETON_LAYOUTS, STRONG_DEFAULT,
                             split_regions, time_flip)
 from .gap_filling import (GAP_FILL_METHODS, fill_gaps, gap_sources,
                           linear_fill, observed_frames)
+from .motion_augment import (MIRROR_PERMUTATIONS, augment_clips,
+                             mirror_clips, reverse_clips, rotate_scale_clips)
 from .observed_marker import mark_restored_frames
 from .prompt_retrieval import nearest_clips, sequence_key
 from .sequence_random import SequenceRandom, mix32, sample_key
 
 __all__ = [
-    'clip_frame', 'default_root_joints', 'denormalize_clip', 'normalize_clip', 'CLIP_MASKS',
+    'clip_frame', 'default_root_joints', 'denormalize_clip',
+    'normalize_clip', 'CLIP_MASKS',
     'CORRUPTION_LEVELS', 'corruption_masks', 'drop_mask', 'num_dropped',
     'occlusion_mask', 'sample_rng', 'short_sequence_keep', 'PERTURB_KEYS',
     'SKELETON_LAYOUTS', 'STRONG_DEFAULT', 'WEAK_DEFAULT', 'axis_mask',
@@ -41,6 +45,8 @@ __all__ = [
     'joint_dropout', 'joint_motion', 'kinematic_chains', 'observed_joints',
     'perturb', 'perturb_draws', 'region_membership', 'region_scores',
     'split_regions', 'time_flip', 'GAP_FILL_METHODS', 'fill_gaps',
-    'gap_sources', 'linear_fill', 'observed_frames', 'mark_restored_frames', 'nearest_clips', 'sequence_key',
+    'gap_sources', 'linear_fill', 'observed_frames', 'MIRROR_PERMUTATIONS',
+    'augment_clips', 'mirror_clips', 'reverse_clips', 'rotate_scale_clips',
+    'mark_restored_frames', 'nearest_clips', 'sequence_key',
     'SequenceRandom', 'mix32', 'sample_key'
 ]

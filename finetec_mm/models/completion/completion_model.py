@@ -14,6 +14,7 @@ from finetec_mm.functional.clip_norm import (clip_frame, default_root_joints,
 from finetec_mm.functional.corruption import num_dropped
 from finetec_mm.functional.gap_filling import (GAP_FILL_METHODS, fill_gaps,
                                                linear_fill)
+from finetec_mm.functional.motion_augment import augment_clips
 from finetec_mm.functional.prompt_retrieval import (nearest_clips,
                                                     sequence_key)
 from .masking import STRATEGIES, random_frames_mask, random_strategy_masks
@@ -61,7 +62,11 @@ class ICLCompletionModel(BaseModel):
     the reconstruction never sees the clean context
     (:meth:`ICLCompletionNet.reconstruct`), and with
     ``loss_velocity_weight > 0`` ``loss_velocity = MSE(ΔS_gt, ΔS_base)``
-    (not in the paper: against the jitter MPJVE measures).
+    (not in the paper: against the jitter MPJVE measures). With
+    ``augment`` (keyword arguments of :func:`augment_clips`: mirror, time
+    reversal, in-plane rotation, anisotropic scale), the clean clips are
+    augmented first (not in the paper: against over-fitting a small bank);
+    the prompt pool is not.
 
     ``mode='predict'``: ``inputs`` are corrupted clips (B, T, V, C), each
     data sample a dict with ``frame_mask`` (T, ) (else frames with any
@@ -95,6 +100,7 @@ class ICLCompletionModel(BaseModel):
         test_strategy (str): ``'pattern'`` or ``'none'``.
         loss_prompt_weight (float): Weight of ``loss_prompt`` (0 = off).
         loss_velocity_weight (float): Weight of ``loss_velocity``.
+        augment (dict, optional): Train-time clip augmentation, see above.
         baseline (str, optional): Gap-filling baseline for ``predict``.
         data_preprocessor (dict, optional): Defaults to None.
         init_cfg (dict, optional): Defaults to None.
@@ -113,6 +119,7 @@ class ICLCompletionModel(BaseModel):
                  test_strategy: str = 'pattern',
                  loss_prompt_weight: float = 1.,
                  loss_velocity_weight: float = 0.,
+                 augment: Optional[dict] = None,
                  baseline: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -138,6 +145,9 @@ class ICLCompletionModel(BaseModel):
         self.train_ratios = tuple(float(r) for r in train_ratios)
         self.loss_prompt_weight = loss_prompt_weight
         self.loss_velocity_weight = loss_velocity_weight
+        self.augment = dict(augment or {})
+        if self.augment:
+            augment_clips(torch.zeros(1, T, V, C), **self.augment)  # check
         self.register_buffer('prior', torch.zeros(T, V, C))
         self.register_buffer('prompt_pool', torch.zeros(pool_size, T, V, C))
         self.register_buffer('pool_source',
@@ -203,6 +213,8 @@ class ICLCompletionModel(BaseModel):
     # ----------------------------------------------------------- training
     def loss(self, clips: Tensor, data_samples=None) -> Dict[str, Tensor]:
         """Self-supervised losses on clean clips (B, T, V, C)."""
+        if self.augment:
+            clips = augment_clips(clips, **self.augment)
         B, T = clips.shape[:2]
         counts = torch.tensor([num_dropped(T, r) for r in self.train_ratios],
                               device=clips.device)

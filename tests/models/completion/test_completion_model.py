@@ -236,3 +236,36 @@ def test_a_few_training_steps_reduce_the_loss(bank):
     # starts at linear interpolation's error (residual design): a few steps
     # already cut it
     assert history[-1] < 0.95 * history[0]
+
+
+def test_augment_changes_training_clips_only(bank, monkeypatch):
+    import finetec_mm.models.completion.completion_model as cm
+    seen = []
+    real = cm.augment_clips
+
+    def spy(clips, **kw):
+        seen.append(kw)
+        return real(clips, **kw)
+
+    monkeypatch.setattr(cm, 'augment_clips', spy)
+    kw = dict(mirror_prob=1., reverse_prob=0., max_rotation=10.)
+    torch.manual_seed(0)
+    plain = ICLCompletionModel(NET, bank=bank, pool_size=8)
+    torch.manual_seed(0)
+    model = ICLCompletionModel(NET, bank=bank, pool_size=8, augment=kw)
+    assert seen == [kw]  # checked once at build time
+    clips = torch.from_numpy(bank.clips[:6])
+    torch.manual_seed(1)
+    aug = model(clips, _train_samples(bank, 6), mode='loss')
+    assert seen == [kw, kw]
+    torch.manual_seed(1)
+    ref = plain(clips, _train_samples(bank, 6), mode='loss')
+    assert aug['loss_query'] != ref['loss_query']
+    inputs, samples, _, _ = batch(bank)
+    model.eval(), plain.eval()
+    assert torch.equal(model(inputs, samples, mode='tensor'),
+                       plain(inputs, samples, mode='tensor'))
+    assert len(seen) == 2  # inference does not augment
+    with pytest.raises(ValueError, match='left/right joint table'):
+        ICLCompletionModel(dict(NET, num_joints=5), pool_size=8,
+                           augment=kw)
