@@ -1,4 +1,5 @@
-"""How much a completion network can gain over interpolation on a dataset.
+"""How much a completion network can gain over interpolation on a dataset,
+and how much its exemplars can give.
 
 Before training a completion network, or when one does not beat linear
 interpolation, this tool measures on the same test clips, drops and metric
@@ -15,10 +16,28 @@ where linear interpolation's error lies and what smoother interpolants give:
   interpolation through the observed frames (SciPy), held at the ends like
   ``linear``, so they differ from it between observed frames only.
 
+With ``--checkpoint`` (an ``ICLCompletionModel`` checkpoint), on the same
+clips:
+
+* ``icl``: the network with its prompt rule;
+* ``exemplar``: the prompt the network retrieves, itself pasted into the
+  missing frames, aligned to the query as the network sees both (centred
+  and scaled on the query's observed frames, :func:`clip_frame`);
+* ``exemplar_oracle``: the pool clip, aligned the same way, that is best on
+  the query's *missing* frames (chosen with the ground truth: an upper
+  bound of what a better retrieval rule over this pool could find).
+
+When even ``exemplar_oracle`` is worse than ``linear``, no pool clip
+resembles the held-out motion closely enough to carry information that
+interpolation lacks, and a prompt cannot be expected to help much.
+``--full-pool`` replaces the checkpoint's pool by every clip of the
+config's train bank (``train_dataloader.dataset``).
+
 Example (the CMU bank's held-out takes)::
 
-    python tools/analysis/interpolation_headroom.py \\
+    python tools/analysis/restoration_headroom.py \\
         configs/completion/icl_cmu.py --split test \\
+        --checkpoint checkpoints/icl_cmu-29a119f9.pth \\
         --json work_dirs/headroom_cmu.json
 """
 import argparse
@@ -28,6 +47,7 @@ import os.path as osp
 import sys
 
 import numpy as np
+import torch
 from scipy.interpolate import CubicSpline, PchipInterpolator
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -36,11 +56,17 @@ if ROOT not in sys.path:
 
 import finetec_mm  # noqa: E402,F401  (registers components)
 from finetec_mm.engine import recompose  # noqa: E402
+from finetec_mm.functional.clip_norm import (clip_frame,  # noqa: E402
+                                             denormalize_clip,
+                                             normalize_clip)
 from finetec_mm.functional.gap_filling import fill_gaps  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from finetec_mm.functional.prompt_retrieval import nearest_clips  # noqa
+from finetec_mm.models.completion.loading import \
+    build_completion_model  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from mmaction.registry import DATASETS, METRICS  # noqa: E402
+from mmaction.registry import DATASETS, METRICS, MODELS  # noqa: E402
 
 LEVELS = ('minor', 'moderate', 'severe')
 
@@ -86,7 +112,34 @@ def missing_mpjpe(samples, preds, scored) -> float:
     return metric.evaluate(len(samples))['restore/mpjpe_missing']
 
 
-def level_row(cfg, level: str, dataset: dict) -> dict:
+def aligned(pool: torch.Tensor, mask: torch.Tensor, centre: torch.Tensor,
+            scale: torch.Tensor, root_joints) -> torch.Tensor:
+    """Pool clips (N, T, V, C) normalised on one query's observed frames
+    ``mask`` (T, ) and put into its frame (``centre``, ``scale``)."""
+    rows = mask[None].expand(pool.shape[0], -1)
+    normed = normalize_clip(pool, *clip_frame(pool, rows, root_joints))
+    return denormalize_clip(normed, centre, scale)
+
+
+def exemplar_predictions(model, clips, masks, gts, iso):
+    """Retrieved and best-of-pool exemplars (B, T, V, C) of each query."""
+    x, m = torch.from_numpy(np.stack(clips)), torch.from_numpy(
+        np.stack(masks))
+    centre, scale = clip_frame(x, m, model.root_joints)
+    q = normalize_clip(x, centre, scale) * m[:, :, None, None]
+    pool = model.prompt_pool
+    idx = nearest_clips(q, m, pool, model.root_joints)
+    retrieved, best = [], []
+    for b in range(len(x)):
+        cands = aligned(pool, m[b], centre[b], scale[b], model.root_joints)
+        retrieved.append(cands[idx[b]].numpy())
+        err = ((cands - torch.from_numpy(gts[b])) * iso[b]).norm(dim=-1)
+        err = err.mean(-1)[:, ~m[b]].mean(-1)  # (N, ) on missing frames
+        best.append(cands[err.argmin()].numpy())
+    return retrieved, best
+
+
+def level_row(cfg, level: str, dataset: dict, model=None) -> dict:
     """All columns of one corruption level."""
     cfg = copy.deepcopy(cfg)
     cfg.corruption = dict(cfg.get('corruption') or {}, level=level)
@@ -118,7 +171,40 @@ def level_row(cfg, level: str, dataset: dict) -> dict:
     for kind in ('pchip', 'spline'):
         preds = [cubic_fill(c, m, kind) for c, m in zip(clips, masks)]
         row[kind] = missing_mpjpe(samples, preds, missing)
+    if model is not None:
+        x = torch.from_numpy(np.stack(clips))
+        with torch.no_grad():
+            row['icl'] = missing_mpjpe(
+                samples, list(model.complete(x, torch.from_numpy(
+                    np.stack(masks))).numpy()), missing)
+            gts = [np.asarray(s['gt_keypoint'], np.float32) for s in samples]
+            iso = [torch.tensor(_iso_scale(s.get('img_shape')))
+                   for s in samples]
+            retrieved, best = exemplar_predictions(model, clips, masks, gts,
+                                                   iso)
+        row['exemplar'] = missing_mpjpe(samples, retrieved, missing)
+        row['exemplar_oracle'] = missing_mpjpe(samples, best, missing)
     return row
+
+
+def _iso_scale(img_shape):
+    """Per-axis factors of the metric's isotropic units (x by w/h)."""
+    if img_shape is None:
+        return [1., 1.]
+    h, w = (float(v) for v in np.ravel(img_shape)[:2])
+    return [w / h, 1.]
+
+
+def with_full_pool(model, model_cfg, cfg):
+    """The checkpoint's network with every train-bank clip as its pool."""
+    bank = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+    state = {k: v for k, v in model.state_dict().items()
+             if k not in ('prompt_pool', 'pool_source')}
+    full = MODELS.build(dict(model_cfg, bank=None,
+                             pool_size=len(bank.clips)))
+    full.fill_from_bank(bank)
+    full.load_state_dict(state, strict=False)
+    return full.eval().requires_grad_(False)
 
 
 def parse_args(argv=None):
@@ -130,7 +216,14 @@ def parse_args(argv=None):
     parser.add_argument('--split', help="split instead of the config's")
     parser.add_argument('--levels', nargs='+', default=list(LEVELS),
                         choices=LEVELS)
+    parser.add_argument('--checkpoint', help='completion checkpoint: adds '
+                        'icl, exemplar and exemplar_oracle')
+    parser.add_argument('--full-pool', action='store_true',
+                        help="exemplars from every clip of the config's "
+                        'train bank instead of the checkpoint pool')
     parser.add_argument('--json', help='write the rows here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys (as tools/test.py)')
     return parser.parse_args(argv)
 
 
@@ -138,17 +231,27 @@ def main(argv=None):
     args = parse_args(argv)
     init_default_scope('mmaction')
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+        recompose(cfg)
     dataset = {key: value for key, value in (('ann_file', args.ann_file),
                                              ('split', args.split))
                if value is not None}
+    model = None
+    if args.checkpoint:
+        model_cfg = copy.deepcopy(cfg.model)
+        model = build_completion_model(args.checkpoint, model_cfg)
+        if args.full_pool:
+            model = with_full_pool(model, model_cfg, cfg)
     rows = []
     for level in args.levels:
-        rows.append(level_row(cfg, level, dataset))
+        rows.append(level_row(cfg, level, dataset, model))
         print(f'[{level}] done', flush=True)
     cols = ('linear', 'edge', 'interior', 'edge_share', 'edge_error_share',
-            'pchip', 'spline')
-    print('\nMissing-frame MPJPE of interpolation (units of half the image '
-          'height); pchip / spline as a ratio to linear in brackets')
+            'pchip', 'spline') + (('icl', 'exemplar', 'exemplar_oracle')
+                                  if model is not None else ())
+    print('\nMissing-frame MPJPE (units of half the image height); in '
+          'brackets: ratio to linear')
     print(f'{"level":<10}{"clips":>7}' + ''.join(f'{c:>18}' for c in cols))
     for row in rows:
         cells = [f'{row[c]:.4f}' for c in cols[:5]] + [

@@ -1,18 +1,14 @@
-"""tools/analysis/interpolation_headroom.py: cubic fills, edge frames, and
-its table agreeing with the restoration table's linear baseline."""
-import importlib.util
+"""tools/analysis/restoration_headroom.py: cubic fills, edge frames, the
+table's internal consistency and the exemplar rows."""
 import json
-import os.path as osp
 
 import numpy as np
+import torch
+from mmengine.registry import init_default_scope
 
-from tests.utils import ROOT, run_tool
+from tests.utils import data_options, load_tool, run_tool
 
-spec = importlib.util.spec_from_file_location(
-    'interpolation_headroom',
-    osp.join(ROOT, 'tools', 'analysis', 'interpolation_headroom.py'))
-headroom = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(headroom)
+headroom = load_tool('tools/analysis/restoration_headroom.py')
 
 
 def _clip(fn, T=16):
@@ -53,7 +49,7 @@ def test_cubic_fills_keep_observed_frames_and_beat_linear_on_curves():
 
 def test_table_on_a_small_bank(tiny_demo_pkl, tmp_path):
     out = tmp_path / 'headroom.json'
-    proc = run_tool('tools/analysis/interpolation_headroom.py',
+    proc = run_tool('tools/analysis/restoration_headroom.py',
                     'configs/completion/icl_demo.py', '--ann-file',
                     tiny_demo_pkl, '--split', 'val', '--levels', 'minor',
                     'severe', '--json', str(out))
@@ -69,3 +65,38 @@ def test_table_on_a_small_bank(tiny_demo_pkl, tmp_path):
         assert 0 < r['edge_share'] < 1 and 0 < r['edge_error_share'] < 1
     assert rows[0]['linear'] < rows[1]['linear']
     assert rows[0]['edge_share'] < rows[1]['edge_share']
+
+
+def test_exemplar_rows(tiny_demo_pkl, tmp_path):
+    """With the test clips themselves as the pool (--full-pool on a train
+    bank that is the test split), the best-of-pool exemplar is exact and
+    retrieval finds it; with the checkpoint's small pool of train clips,
+    the oracle is never worse than the retrieved exemplar."""
+    from finetec_mm.datasets import SkeletonBank
+    from finetec_mm.models.completion import ICLCompletionModel
+    init_default_scope('mmaction')
+    net = dict(type='ICLCompletionNet', num_blocks=4, merge_after=2)
+    torch.manual_seed(0)
+    model = ICLCompletionModel(net, pool_size=16, bank=SkeletonBank(
+        tiny_demo_pkl, split='train'))
+    ckpt = tmp_path / 'icl.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    common = ['--ann-file', tiny_demo_pkl, '--split', 'test', '--levels',
+              'severe', '--checkpoint', str(ckpt)]
+    opts = data_options(tiny_demo_pkl, **{
+        'model.net.num_blocks': 4, 'model.pool_size': 16,
+        'train_dataloader.dataset.split': 'test',
+        'train_dataloader.dataset.num_clips': 1})
+    rows = {}
+    for name, extra in (('own', ['--full-pool']), ('train', [])):
+        out = tmp_path / f'{name}.json'
+        proc = run_tool('tools/analysis/restoration_headroom.py',
+                        'configs/completion/icl_demo.py', *common, *extra,
+                        '--json', str(out), *opts)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        rows[name] = json.loads(out.read_text())[0]
+    own, train = rows['own'], rows['train']
+    assert own['exemplar_oracle'] < 1e-6 and own['exemplar'] < 1e-6
+    assert train['exemplar_oracle'] <= train['exemplar']
+    assert train['exemplar_oracle'] > 1e-3
+    assert own['linear'] == train['linear'] and own['icl'] > 0
