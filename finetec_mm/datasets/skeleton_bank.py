@@ -53,7 +53,8 @@ class SkeletonBank(BaseDataset):
     clip (T, V, 2) float32 after ``pipeline``, ``data_samples`` a dict with
     ``gt_keypoint`` (T, V, 2, the clean clip), ``frame_mask`` (T, ) bool
     (all True unless a ``SkeletonCorrupt`` in the pipeline wrote one),
-    ``frame_dir``, ``clip_idx``, ``sequence`` (the annotation's
+    ``frame_dir``, ``clip_idx``, ``label`` (the annotation's class, -1
+    without one), ``sequence`` (the annotation's
     source-sequence key, else its ``frame_dir``) and ``img_shape`` (h, w;
     the restoration metrics' isotropic units need it). The pipeline sees the usual pose keys
     (``keypoint`` (1, T, V, 2), ``keypoint_score`` (1, T, V), ``clip_len``,
@@ -242,6 +243,6 @@ class SkeletonBank(BaseDataset):
                 gt_keypoint=torch.from_numpy(clip.copy()),
                 frame_mask=torch.from_numpy(np.asarray(mask, dtype=bool)),
                 frame_dir=info['frame_dir'], clip_idx=info['clip_idx'],
-                sequence=info['sequence'],
+                sequence=info['sequence'], label=info['label'],
                 # a tensor, not a tuple: pseudo_collate would transpose it
                 img_shape=torch.tensor(info['img_shape'])))

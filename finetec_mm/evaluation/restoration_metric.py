@@ -133,9 +133,17 @@ class RestorationMetric(BaseMetric):
     ``frame_mask`` (T, ) bool, as ``ICLCompletionModel`` outputs in predict
     mode.
 
+    With ``per_label=True`` each prediction also carries its ``label``
+    (class index, as ``SkeletonBank`` packs it) and the missing-frame
+    errors are reported per class as well, ``<key>@<label>`` (e.g.
+    ``mpjpe_missing@3``, over the missing frames of that class's clips):
+    a pooled mean is weighted by clips, and one long take of one class can
+    dominate it.
+
     Args:
         root_joints (Sequence[int]): Joints whose centre is the root of
             N-MPJPE. Defaults to the COCO-17 hips (11, 12).
+        per_label (bool): Also report per class. Defaults to False.
         collect_device (str): Defaults to ``'cpu'``.
         prefix (str, optional): Defaults to ``'restore'``.
     """
@@ -143,10 +151,15 @@ class RestorationMetric(BaseMetric):
     KEYS = ('mpjpe', 'n_mpjpe', 'mpjve', 'mpjpe_missing', 'n_mpjpe_missing',
             'mpjve_missing')
 
+    #: Keys also reported per class with ``per_label``.
+    LABEL_KEYS = ('mpjpe_missing', 'n_mpjpe_missing', 'mpjve_missing')
+
     def __init__(self, root_joints: Sequence[int] = COCO_HIPS,
+                 per_label: bool = False,
                  collect_device: str = 'cpu', prefix=None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.root_joints = tuple(int(j) for j in root_joints)
+        self.per_label = per_label
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Store the error sums of each clip."""
@@ -154,16 +167,36 @@ class RestorationMetric(BaseMetric):
             if 'gt' not in sample:
                 raise KeyError('RestorationMetric: a prediction has no `gt` '
                                '(the dataset must provide gt_keypoint)')
-            self.results.append(
-                restoration_sums(sample['pred'], sample['gt'],
-                                 _np(sample['frame_mask']).astype(bool),
-                                 sample.get('img_shape'), self.root_joints))
+            sums = restoration_sums(sample['pred'], sample['gt'],
+                                    _np(sample['frame_mask']).astype(bool),
+                                    sample.get('img_shape'),
+                                    self.root_joints)
+            if self.per_label:
+                if sample.get('label') is None:
+                    raise KeyError(
+                        f'RestorationMetric(per_label=True): prediction '
+                        f'{sample.get("frame_dir", "?")!r} has no `label`')
+                sums['label'] = int(_np(sample['label']).ravel()[0])
+            self.results.append(sums)
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Means over all stored clips (NaN where nothing was counted)."""
-        metrics = OrderedDict()
-        for key in self.KEYS:
+    @staticmethod
+    def _means(results: List[dict], keys) -> Dict[str, float]:
+        out = OrderedDict()
+        for key in keys:
             total = sum(r[key] for r in results)
             count = sum(r[key + '_n'] for r in results)
-            metrics[key] = float(total / count) if count else float('nan')
+            out[key] = float(total / count) if count else float('nan')
+        return out
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Means over all stored clips (NaN where nothing was counted),
+        and per class with ``per_label``."""
+        metrics = self._means(results, self.KEYS)
+        if self.per_label:
+            for label in sorted({r['label'] for r in results}):
+                group = [r for r in results if r['label'] == label]
+                for key, value in self._means(group,
+                                              self.LABEL_KEYS).items():
+                    metrics[f'{key}@{label}'] = value
+                metrics[f'clips@{label}'] = len(group)
         return metrics

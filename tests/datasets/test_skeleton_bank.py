@@ -106,3 +106,7 @@ def test_items_are_packed_and_corruptible(tiny_demo_pkl):
     assert torch.equal(item['inputs'][mask], ds['gt_keypoint'][mask])
     assert (item['inputs'][~mask] == 0).all()
     assert torch.equal(bank[0]['data_samples']['frame_mask'], mask)
+    # the class travels with the clip (per-class restoration errors)
+    assert ds['label'] == bank.data_list[0]['label'] >= 0
+    assert {bank[i]['data_samples']['label'] for i in range(len(bank))} \
+        == set(range(24))

@@ -129,3 +129,25 @@ def test_root_joints_must_exist():
     r = evaluate([dict(pred=gt + 1, gt=gt, frame_mask=np.ones(3, bool))],
                  root_joints=(0, 1))
     assert r['mpjpe'] == pytest.approx(np.sqrt(2))
+
+
+def test_per_label_errors():
+    gt = np.zeros((4, V, 2))
+    off1, off2 = gt.copy(), gt.copy()
+    off1[1] = [3., 4.]  # label 0: 5 on its missing frame
+    off2[2:] = [0., 1.]  # label 7: 1 on its two missing frames
+    m1 = np.array([True, False, True, True])
+    m2 = np.array([True, True, False, False])
+    samples = [dict(pred=off1, gt=gt, frame_mask=m1, label=0),
+               dict(pred=off1, gt=gt, frame_mask=m1, label=torch.tensor(0)),
+               dict(pred=off2, gt=gt, frame_mask=m2, label=7)]
+    r = evaluate(samples, per_label=True)
+    assert r['mpjpe_missing@0'] == pytest.approx(5)
+    assert r['mpjpe_missing@7'] == pytest.approx(1)
+    assert r['clips@0'] == 2 and r['clips@7'] == 1
+    # the pooled mean weights by missing frames: (2 * 5 + 2 * 1) / 4
+    assert r['mpjpe_missing'] == pytest.approx(3)
+    assert 'mpjpe_missing@0' not in evaluate(samples)
+    with pytest.raises(KeyError, match="'x7' has no `label`"):
+        evaluate([dict(pred=gt, gt=gt, frame_mask=m1, frame_dir='x7')],
+                 per_label=True)

@@ -55,7 +55,8 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
                     'icl_no_prompt', 'icl_random_prompt', 'linear',
                     '--levels', 'minor', 'severe', '--work-dir',
                     str(tmp_path / 'table'), '--json', str(out),
-                    '--ann-file', tiny_demo_pkl, '--split', 'train', *table)
+                    '--ann-file', tiny_demo_pkl, '--split', 'train',
+                    '--per-label', *table)
     assert proc.returncode == 0, proc.stdout[-3000:]
     rows = json.loads(out.read_text())
     methods = ['icl', 'icl_no_prompt', 'icl_random_prompt', 'linear']
@@ -67,5 +68,14 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
               if r['level'] == 'severe'}
     # three prompt rules, three different restorations
     assert len({severe[m] for m in methods[:3]}) == 3
+    # per class: every class of the demo's train split, clips adding up,
+    # the pooled error between the per-class ones, names printed
+    for r in rows:
+        per = r['per_label']
+        assert sorted(map(int, per)) == list(range(24))
+        assert sum(g['clips'] for g in per.values()) == 48
+        values = [g['mpjpe_missing'] for g in per.values()]
+        assert min(values) <= r['mpjpe_missing'] <= max(values)
+    assert 'Missing-frame MPJPE per class' in proc.stdout
     # --split reached the loader: the train split has other clips than val
     assert 'SkeletonBank' in proc.stdout and '[train]' in proc.stdout

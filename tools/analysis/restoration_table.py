@@ -19,6 +19,12 @@ prompt pool come from the checkpoint (``model.bank`` is dropped).
 ``--ann-file`` / ``--split`` point the test loader at any PoseDataset
 pickle (e.g. a real-motion bank's held-out takes, or another dataset than
 the checkpoint was trained on).
+
+``--per-label`` also prints the missing-frame MPJPE of every method per
+class (``RestorationMetric(per_label=True)``; class names from the
+pickle's ``label_names`` when it has them) and writes them to the JSON rows
+as ``per_label``: a pooled mean weights classes by their clips, so one
+long take can hide where a network helps and where it hurts.
 """
 import argparse
 import copy
@@ -32,6 +38,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import finetec_mm  # noqa: E402,F401  (registers components)
+from finetec_mm.datasets.annotation_io import \
+    load_annotation_file  # noqa: E402
 from finetec_mm.engine import recompose  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
@@ -63,13 +71,17 @@ def parse_args(argv=None):
     parser.add_argument('--split', help='its split (default: the config\'s)')
     parser.add_argument('--work-dir', help='logs (default: a temp dir)')
     parser.add_argument('--json', help='write the rows to this file')
+    parser.add_argument('--per-label', action='store_true',
+                        help='also report missing-frame errors per class')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries')
     return parser.parse_args(argv)
 
 
-def evaluate(cfg, checkpoint, method, level, work_dir, dataset=None) -> dict:
-    """Test metrics of one (method, level) cell."""
+def evaluate(cfg, checkpoint, method, level, work_dir, dataset=None,
+             per_label=False) -> dict:
+    """Test metrics of one (method, level) cell; with ``per_label`` also
+    ``per_label``: {label index: {key: value, 'clips': n}}."""
     cfg = copy.deepcopy(cfg)
     cfg.model.pop('bank', None)
     baseline, prompt_mode = METHODS[method]
@@ -80,13 +92,56 @@ def evaluate(cfg, checkpoint, method, level, work_dir, dataset=None) -> dict:
     cfg.corruption.pop('ratio', None)
     recompose(cfg)
     cfg.test_dataloader.dataset.update(dataset or {})
+    if per_label:
+        cfg.test_evaluator = dict(cfg.test_evaluator, per_label=True)
     cfg.load_from = checkpoint
     cfg.work_dir = osp.join(work_dir, f'{method}_{level}')
     cfg.experiment_name = f'restoration_{method}_{level}'
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(
         cfg)
     metrics = runner.test()
-    return {key: float(metrics[f'restore/{key}']) for key in COLUMNS}
+    row = {key: float(metrics[f'restore/{key}']) for key in COLUMNS}
+    if per_label:
+        groups = {}
+        for name, value in metrics.items():
+            if '@' in name:
+                key, label = name.split('/', 1)[1].split('@')
+                groups.setdefault(int(label), {})[key] = (
+                    int(value) if key == 'clips' else float(value))
+        row['per_label'] = dict(sorted(groups.items()))
+    return row
+
+
+def label_names(ann_file) -> dict:
+    """{index: name} from a pickle's ``label_names`` (else empty)."""
+    data = load_annotation_file(ann_file)
+    names = data.get('label_names') if isinstance(data, dict) else None
+    return dict(enumerate(names or []))
+
+
+def print_per_label(rows, names) -> None:
+    """Missing-frame MPJPE per class; ratio to ``linear`` when it ran."""
+    labels = sorted({lb for r in rows for lb in r['per_label']})
+    cols = [str(names.get(lb, lb)) for lb in labels]
+    width = max(14, *(len(c) + 2 for c in cols))
+    print('\nMissing-frame MPJPE per class (in brackets: ratio to linear)')
+    print(f'{"method":<19}{"level":<10}' + ''.join(
+        f'{c:>{width}}' for c in cols))
+    clips = rows[0]['per_label']
+    print(f'{"(clips)":<29}' + ''.join(
+        f'{clips.get(lb, {}).get("clips", 0):>{width}}' for lb in labels))
+    linear = {r['level']: r['per_label'] for r in rows
+              if r['method'] == 'linear'}
+    for r in rows:
+        cells = []
+        for lb in labels:
+            value = r['per_label'].get(lb, {}).get('mpjpe_missing',
+                                                   float('nan'))
+            ref = linear.get(r['level'], {}).get(lb, {}).get('mpjpe_missing')
+            cells.append(f'{value:.4f}' + (f' ({value / ref:.2f})'
+                                           if ref else ''))
+        print(f'{r["method"]:<19}{r["level"]:<10}' + ''.join(
+            f'{c:>{width}}' for c in cells))
 
 
 def main(argv=None):
@@ -104,7 +159,7 @@ def main(argv=None):
         for method in args.methods:
             row = dict(method=method, level=level)
             row.update(evaluate(cfg, args.checkpoint, method, level,
-                                work_dir, dataset))
+                                work_dir, dataset, args.per_label))
             rows.append(row)
     header = f'{"method":<19}{"level":<10}' + ''.join(
         f'{c:>17}' for c in COLUMNS)
@@ -114,6 +169,9 @@ def main(argv=None):
     for row in rows:
         print(f'{row["method"]:<19}{row["level"]:<10}' + ''.join(
             f'{row[c]:>17.4f}' for c in COLUMNS))
+    if args.per_label:
+        print_per_label(rows, label_names(
+            args.ann_file or cfg.test_dataloader.dataset.ann_file))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=2)

@@ -73,8 +73,8 @@ class ICLCompletionModel(BaseModel):
     nonzero coordinate count as observed) and optionally ``gt_keypoint``.
     The prompt is masked like the query (``test_strategy='pattern'``) or
     not at all (``'none'``). Returns one dict per sample: ``pred``
-    (T, V, C), ``frame_mask``, and ``gt`` / ``frame_dir`` / ``img_shape``
-    when given, as :class:`RestorationMetric` reads them. With ``baseline``
+    (T, V, C), ``frame_mask``, and ``gt`` / ``frame_dir`` / ``img_shape`` /
+    ``label`` when given, as :class:`RestorationMetric` reads them. With ``baseline``
     set (``'linear'``, ``'copy_lr'``, ``'copy_rl'``), ``pred`` comes from
     :func:`fill_gaps` instead of the network. ``mode='tensor'``: the
     completed clips.
@@ -364,7 +364,7 @@ class ICLCompletionModel(BaseModel):
             sample = data_samples[i] if data_samples else {}
             if 'gt_keypoint' in sample:
                 out['gt'] = torch.as_tensor(sample['gt_keypoint']).to(pred)
-            for key in ('frame_dir', 'img_shape'):
+            for key in ('frame_dir', 'img_shape', 'label'):
                 if key in sample:
                     out[key] = sample[key]
             outputs.append(out)
