@@ -47,6 +47,25 @@ def test_cubic_fills_keep_observed_frames_and_beat_linear_on_curves():
         headroom.fill_gaps(curve[None], two, 'linear')[0][0])
 
 
+def test_velocity_fill_continues_uniform_motion_at_the_ends():
+    observed = np.zeros(16, bool)
+    observed[[3, 6, 11, 12]] = True
+    line = _clip(lambda t: 0.3 * t + 1)
+    np.testing.assert_allclose(headroom.velocity_fill(line, observed), line,
+                               atol=1e-12)
+    curve = _clip(lambda t: np.sin(t / 3))
+    out = headroom.velocity_fill(curve, observed)
+    linear = headroom.fill_gaps(curve[None], observed, 'linear')[0][0]
+    inside = ~headroom.edge_frames(observed)
+    assert np.array_equal(out[inside], linear[inside])
+    np.testing.assert_allclose(out[0], curve[3] - 3 * (curve[6] - curve[3]) / 3)
+    np.testing.assert_allclose(out[15], curve[12] + 3 * (curve[12] - curve[11]))
+    one = np.zeros(16, bool)
+    one[5] = True
+    assert np.array_equal(headroom.velocity_fill(curve, one), np.broadcast_to(
+        curve[5], curve.shape))
+
+
 def test_table_on_a_small_bank(tiny_demo_pkl, tmp_path):
     out = tmp_path / 'headroom.json'
     proc = run_tool('tools/analysis/restoration_headroom.py',

@@ -14,7 +14,10 @@ where linear interpolation's error lies and what smoother interpolants give:
   ``edge_error_share`` = the share of linear's summed error they carry;
 * ``pchip``, ``spline``: monotone cubic (PCHIP) and natural cubic spline
   interpolation through the observed frames (SciPy), held at the ends like
-  ``linear``, so they differ from it between observed frames only.
+  ``linear``, so they differ from it between observed frames only;
+* ``velocity``: ``linear`` between observed frames, but the clip ends
+  extrapolated at constant velocity (from the two observed frames nearest
+  to each end) instead of held: does the motion at the ends carry on?
 
 With ``--checkpoint`` (an ``ICLCompletionModel`` checkpoint), on the same
 clips:
@@ -92,6 +95,22 @@ def cubic_fill(clip: np.ndarray, observed: np.ndarray,
     return out.reshape(clip.shape).astype(clip.dtype)
 
 
+def velocity_fill(clip: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """``linear`` fill with the frames before the first / after the last
+    observed one extrapolated at constant velocity from the two observed
+    frames nearest to that end (held with a single observed frame)."""
+    out = fill_gaps(clip[None], observed, 'linear')[0][0].copy()
+    t = np.flatnonzero(observed)
+    if len(t) < 2:
+        return out
+    for near, far, frames in ((t[0], t[1], range(t[0])),
+                              (t[-1], t[-2], range(t[-1] + 1, len(clip)))):
+        velocity = (clip[near] - clip[far]) / (near - far)
+        for k in frames:
+            out[k] = clip[near] + velocity * (k - near)
+    return out
+
+
 def edge_frames(observed: np.ndarray) -> np.ndarray:
     """Missing frames before the first or after the last observed one."""
     t = np.flatnonzero(observed)
@@ -129,14 +148,17 @@ def exemplar_predictions(model, clips, masks, gts, iso):
     q = normalize_clip(x, centre, scale) * m[:, :, None, None]
     pool = model.prompt_pool
     idx = nearest_clips(q, m, pool, model.root_joints)
-    retrieved, best = [], []
+    # written in place: small arrays kept between the large temporaries
+    # of the loop fragment the heap until it holds gigabytes
+    retrieved, best = np.empty(x.shape, np.float32), np.empty(x.shape,
+                                                              np.float32)
     for b in range(len(x)):
         cands = aligned(pool, m[b], centre[b], scale[b], model.root_joints)
-        retrieved.append(cands[idx[b]].numpy())
+        retrieved[b] = cands[int(idx[b])].numpy()
         err = ((cands - torch.from_numpy(gts[b])) * iso[b]).norm(dim=-1)
         err = err.mean(-1)[:, ~m[b]].mean(-1)  # (N, ) on missing frames
-        best.append(cands[err.argmin()].numpy())
-    return retrieved, best
+        best[b] = cands[int(err.argmin())].numpy()
+    return list(retrieved), list(best)
 
 
 def level_row(cfg, level: str, dataset: dict, model=None) -> dict:
@@ -171,6 +193,9 @@ def level_row(cfg, level: str, dataset: dict, model=None) -> dict:
     for kind in ('pchip', 'spline'):
         preds = [cubic_fill(c, m, kind) for c, m in zip(clips, masks)]
         row[kind] = missing_mpjpe(samples, preds, missing)
+    row['velocity'] = missing_mpjpe(
+        samples, [velocity_fill(c, m) for c, m in zip(clips, masks)],
+        missing)
     if model is not None:
         x = torch.from_numpy(np.stack(clips))
         with torch.no_grad():
@@ -248,7 +273,7 @@ def main(argv=None):
         rows.append(level_row(cfg, level, dataset, model))
         print(f'[{level}] done', flush=True)
     cols = ('linear', 'edge', 'interior', 'edge_share', 'edge_error_share',
-            'pchip', 'spline') + (('icl', 'exemplar', 'exemplar_oracle')
+            'pchip', 'spline', 'velocity') + (('icl', 'exemplar', 'exemplar_oracle')
                                   if model is not None else ())
     print('\nMissing-frame MPJPE (units of half the image height); in '
           'brackets: ratio to linear')
