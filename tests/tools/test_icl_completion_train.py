@@ -72,10 +72,12 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
     # the pooled error between the per-class ones, names printed
     for r in rows:
         per = r['per_label']
+        macro = per.pop('macro')['mpjpe_missing']
         assert sorted(map(int, per)) == list(range(24))
         assert sum(g['clips'] for g in per.values()) == 48
         values = [g['mpjpe_missing'] for g in per.values()]
         assert min(values) <= r['mpjpe_missing'] <= max(values)
+        assert abs(macro - sum(values) / 24) < 1e-9
     assert 'Missing-frame MPJPE per class' in proc.stdout
     # --split reached the loader: the train split has other clips than val
     assert 'SkeletonBank' in proc.stdout and '[train]' in proc.stdout

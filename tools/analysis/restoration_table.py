@@ -33,6 +33,8 @@ import os.path as osp
 import sys
 import tempfile
 
+import numpy as np
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
@@ -120,8 +122,16 @@ def label_names(ann_file) -> dict:
 
 
 def print_per_label(rows, names) -> None:
-    """Missing-frame MPJPE per class; ratio to ``linear`` when it ran."""
-    labels = sorted({lb for r in rows for lb in r['per_label']})
+    """Missing-frame MPJPE per class and its mean over classes (``macro``:
+    every class weighs the same); ratio to ``linear`` when it ran."""
+    for r in rows:
+        groups = list(r['per_label'].values())
+        r['per_label']['macro'] = dict(
+            mpjpe_missing=float(np.mean([g['mpjpe_missing']
+                                         for g in groups])),
+            clips=sum(g['clips'] for g in groups))
+    labels = sorted({lb for r in rows for lb in r['per_label']} - {'macro'})
+    labels.append('macro')
     cols = [str(names.get(lb, lb)) for lb in labels]
     width = max(14, *(len(c) + 2 for c in cols))
     print('\nMissing-frame MPJPE per class (in brackets: ratio to linear)')
