@@ -130,6 +130,8 @@ def print_per_label(rows, names) -> None:
             mpjpe_missing=float(np.mean([g['mpjpe_missing']
                                          for g in groups])),
             clips=sum(g['clips'] for g in groups))
+        for label, group in r['per_label'].items():
+            group['name'] = str(names.get(label, label))
     labels = sorted({lb for r in rows for lb in r['per_label']} - {'macro'})
     labels.append('macro')
     cols = [str(names.get(lb, lb)) for lb in labels]
