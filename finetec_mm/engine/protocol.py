@@ -281,3 +281,14 @@ def touches_composition(options) -> bool:
     """Whether ``--cfg-options`` keys change a composition input."""
     return any(str(key).split('.')[0] in COMPOSITION_KEYS
                for key in (options or {}))
+
+
+def at_level(cfg, level: str):
+    """A deep copy of ``cfg`` with its corruption protocol set to the named
+    ``level`` (``minor`` / ``moderate`` / ``severe``; an explicit ``ratio``
+    dropped) and its loaders and model recomposed."""
+    cfg = copy.deepcopy(cfg)
+    cfg.corruption = dict(cfg.get('corruption') or {}, level=level)
+    cfg.corruption.pop('ratio', None)
+    recompose(cfg)
+    return cfg

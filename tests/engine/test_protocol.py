@@ -112,6 +112,19 @@ def test_recompose_follows_a_changed_input():
     assert cfg.model.cls_head.num_classes == 3
 
 
+def test_at_level_sets_the_level_on_a_copy():
+    cfg = make_cfg(corruption=dict(level='severe', ratio=0.6, seed=2),
+                   num_classes=3)
+    recompose(cfg)
+    minor = protocol.at_level(cfg, 'minor')
+    step = minor.test_dataloader.dataset.pipeline[2]
+    assert step['level'] == 'minor' and 'ratio' not in step
+    assert step['seed'] == 2
+    # the original is untouched
+    assert cfg.corruption.ratio == 0.6
+    assert cfg.test_dataloader.dataset.pipeline[2]['level'] == 'severe'
+
+
 def test_checkpoint_selection_never_on_the_reported_split():
     def loaders(val_split, test_split):
         return make_cfg(

@@ -58,7 +58,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import finetec_mm  # noqa: E402,F401  (registers components)
-from finetec_mm.engine import recompose  # noqa: E402
+from finetec_mm.engine import protocol, recompose  # noqa: E402
 from finetec_mm.functional.clip_norm import (clip_frame,  # noqa: E402
                                              denormalize_clip,
                                              normalize_clip)
@@ -163,10 +163,7 @@ def exemplar_predictions(model, clips, masks, gts, iso):
 
 def level_row(cfg, level: str, dataset: dict, model=None) -> dict:
     """All columns of one corruption level."""
-    cfg = copy.deepcopy(cfg)
-    cfg.corruption = dict(cfg.get('corruption') or {}, level=level)
-    cfg.corruption.pop('ratio', None)
-    recompose(cfg)
+    cfg = protocol.at_level(cfg, level)
     ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     ds_cfg.update(dataset)
     ds = DATASETS.build(ds_cfg)

@@ -42,7 +42,7 @@ if ROOT not in sys.path:
 import finetec_mm  # noqa: E402,F401  (registers components)
 from finetec_mm.datasets.annotation_io import \
     load_annotation_file  # noqa: E402
-from finetec_mm.engine import recompose  # noqa: E402
+from finetec_mm.engine import protocol, recompose  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmaction.registry import RUNNERS  # noqa: E402
@@ -90,9 +90,7 @@ def evaluate(cfg, checkpoint, method, level, work_dir, dataset=None,
     cfg.model.baseline = baseline
     if prompt_mode is not None:
         cfg.model.prompt_mode = prompt_mode
-    cfg.corruption = dict(cfg.get('corruption') or {}, level=level)
-    cfg.corruption.pop('ratio', None)
-    recompose(cfg)
+    cfg = protocol.at_level(cfg, level)
     cfg.test_dataloader.dataset.update(dataset or {})
     if per_label:
         cfg.test_evaluator = dict(cfg.test_evaluator, per_label=True)
