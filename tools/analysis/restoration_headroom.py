@@ -30,9 +30,10 @@ clips:
   the query's *missing* frames (chosen with the ground truth: an upper
   bound of what a better retrieval rule over this pool could find).
 
-When even ``exemplar_oracle`` is worse than ``linear``, no pool clip
-resembles the held-out motion closely enough to carry information that
-interpolation lacks, and a prompt cannot be expected to help much.
+When even ``exemplar_oracle`` is worse than ``linear``, the best pool
+clip is on average further from a query's missing frames than linear
+interpolation: the pool carries little that interpolation lacks, and a
+prompt cannot be expected to help much.
 ``--full-pool`` replaces the checkpoint's pool by every clip of the
 config's train bank (``train_dataloader.dataset``).
 
@@ -68,6 +69,7 @@ from finetec_mm.models.completion.loading import \
     build_completion_model  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmaction.registry import DATASETS, METRICS, MODELS  # noqa: E402
 
@@ -152,7 +154,9 @@ def exemplar_predictions(model, clips, masks, gts, iso):
     # of the loop fragment the heap until it holds gigabytes
     retrieved, best = np.empty(x.shape, np.float32), np.empty(x.shape,
                                                               np.float32)
+    progress = ProgressBar(len(x))
     for b in range(len(x)):
+        progress.update()
         cands = aligned(pool, m[b], centre[b], scale[b], model.root_joints)
         retrieved[b] = cands[int(idx[b])].numpy()
         err = ((cands - torch.from_numpy(gts[b])) * iso[b]).norm(dim=-1)
