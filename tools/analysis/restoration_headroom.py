@@ -60,6 +60,8 @@ if ROOT not in sys.path:
 
 import finetec_mm  # noqa: E402,F401  (registers components)
 from finetec_mm.engine import protocol, recompose  # noqa: E402
+from finetec_mm.evaluation.restoration_metric import \
+    isotropic  # noqa: E402
 from finetec_mm.functional.clip_norm import (clip_frame,  # noqa: E402
                                              denormalize_clip,
                                              normalize_clip)
@@ -105,11 +107,12 @@ def velocity_fill(clip: np.ndarray, observed: np.ndarray) -> np.ndarray:
     t = np.flatnonzero(observed)
     if len(t) < 2:
         return out
-    for near, far, frames in ((t[0], t[1], range(t[0])),
-                              (t[-1], t[-2], range(t[-1] + 1, len(clip)))):
+    for near, far, frames in ((t[0], t[1], np.arange(t[0])),
+                              (t[-1], t[-2], np.arange(t[-1] + 1,
+                                                       len(clip)))):
         velocity = (clip[near] - clip[far]) / (near - far)
-        for k in frames:
-            out[k] = clip[near] + velocity * (k - near)
+        steps = (frames - near).reshape(-1, *[1] * (clip.ndim - 1))
+        out[frames] = clip[near] + velocity * steps
     return out
 
 
@@ -204,21 +207,14 @@ def level_row(cfg, level: str, dataset: dict, model=None) -> dict:
                 samples, list(model.complete(x, torch.from_numpy(
                     np.stack(masks))).numpy()), missing)
             gts = [np.asarray(s['gt_keypoint'], np.float32) for s in samples]
-            iso = [torch.tensor(_iso_scale(s.get('img_shape')))
-                   for s in samples]
+            # the metric's per-axis units: x scaled by w / h
+            iso = [torch.from_numpy(isotropic(np.ones(2), s.get(
+                'img_shape'))).float() for s in samples]
             retrieved, best = exemplar_predictions(model, clips, masks, gts,
                                                    iso)
         row['exemplar'] = missing_mpjpe(samples, retrieved, missing)
         row['exemplar_oracle'] = missing_mpjpe(samples, best, missing)
     return row
-
-
-def _iso_scale(img_shape):
-    """Per-axis factors of the metric's isotropic units (x by w/h)."""
-    if img_shape is None:
-        return [1., 1.]
-    h, w = (float(v) for v in np.ravel(img_shape)[:2])
-    return [w / h, 1.]
 
 
 def with_full_pool(model, model_cfg, cfg):
@@ -274,8 +270,9 @@ def main(argv=None):
         rows.append(level_row(cfg, level, dataset, model))
         print(f'[{level}] done', flush=True)
     cols = ('linear', 'edge', 'interior', 'edge_share', 'edge_error_share',
-            'pchip', 'spline', 'velocity') + (('icl', 'exemplar', 'exemplar_oracle')
-                                  if model is not None else ())
+            'pchip', 'spline', 'velocity')
+    if model is not None:
+        cols += ('icl', 'exemplar', 'exemplar_oracle')
     print('\nMissing-frame MPJPE (units of half the image height); in '
           'brackets: ratio to linear')
     print(f'{"level":<10}{"clips":>7}' + ''.join(f'{c:>18}' for c in cols))

@@ -119,9 +119,9 @@ def label_names(ann_file) -> dict:
     return dict(enumerate(names or []))
 
 
-def print_per_label(rows, names) -> None:
-    """Missing-frame MPJPE per class and its mean over classes (``macro``:
-    every class weighs the same); ratio to ``linear`` when it ran."""
+def add_class_summary(rows, names) -> None:
+    """Give each row's ``per_label`` a ``macro`` entry (mean over classes,
+    every class weighing the same) and each class its ``name``."""
     for r in rows:
         groups = list(r['per_label'].values())
         r['per_label']['macro'] = dict(
@@ -130,6 +130,12 @@ def print_per_label(rows, names) -> None:
             clips=sum(g['clips'] for g in groups))
         for label, group in r['per_label'].items():
             group['name'] = str(names.get(label, label))
+
+
+def print_per_label(rows, names) -> None:
+    """Missing-frame MPJPE per class and ``macro`` (rows as
+    :func:`add_class_summary` leaves them); ratio to ``linear`` when it
+    ran."""
     labels = sorted({lb for r in rows for lb in r['per_label']} - {'macro'})
     labels.append('macro')
     cols = [str(names.get(lb, lb)) for lb in labels]
@@ -180,8 +186,10 @@ def main(argv=None):
         print(f'{row["method"]:<19}{row["level"]:<10}' + ''.join(
             f'{row[c]:>17.4f}' for c in COLUMNS))
     if args.per_label:
-        print_per_label(rows, label_names(
-            args.ann_file or cfg.test_dataloader.dataset.ann_file))
+        names = label_names(args.ann_file or
+                            cfg.test_dataloader.dataset.ann_file)
+        add_class_summary(rows, names)
+        print_per_label(rows, names)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=2)

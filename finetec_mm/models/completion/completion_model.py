@@ -74,9 +74,9 @@ class ICLCompletionModel(BaseModel):
     The prompt is masked like the query (``test_strategy='pattern'``) or
     not at all (``'none'``). Returns one dict per sample: ``pred``
     (T, V, C), ``frame_mask``, and ``gt`` / ``frame_dir`` / ``img_shape`` /
-    ``label`` when given, as :class:`RestorationMetric` reads them. With ``baseline``
-    set (``'linear'``, ``'copy_lr'``, ``'copy_rl'``), ``pred`` comes from
-    :func:`fill_gaps` instead of the network. ``mode='tensor'``: the
+    ``label`` when given, as :class:`RestorationMetric` reads them. With
+    ``baseline`` set (``'linear'``, ``'copy_lr'``, ``'copy_rl'``), ``pred``
+    comes from :func:`fill_gaps` instead of the network. ``mode='tensor'``: the
     completed clips.
 
     The prior (T, V, C), the prompt pool (pool_size, T, V, C) and the
@@ -147,7 +147,8 @@ class ICLCompletionModel(BaseModel):
         self.loss_velocity_weight = loss_velocity_weight
         self.augment = dict(augment or {})
         if self.augment:
-            augment_clips(torch.zeros(1, T, V, C), **self.augment)  # check
+            # fail at build time on bad keys, ranges or an unknown layout
+            augment_clips(torch.zeros(1, T, V, C), **self.augment)
         self.register_buffer('prior', torch.zeros(T, V, C))
         self.register_buffer('prompt_pool', torch.zeros(pool_size, T, V, C))
         self.register_buffer('pool_source',
