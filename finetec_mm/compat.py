@@ -95,6 +95,18 @@ def init_cpu_distributed(launcher: str) -> None:
         world_size=int(env['WORLD_SIZE']))
 
 
+def finish_distributed() -> None:
+    """Trap: a process that exits with its process group still alive can
+    abort in the group's destructor (gloo: ``terminate called without an
+    active exception``, SIGABRT), failing a run whose work is done. After a
+    run has finished on every rank, wait for all ranks and destroy the group
+    so each process exits cleanly; a no-op outside distributed runs."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def adapt_config_to_host(cfg) -> None:
     """Trap: mmengine's DDP wrapper passes ``device_ids=[LOCAL_RANK]``, which
     is invalid for CPU modules, and the default ``dist_cfg`` asks for nccl.

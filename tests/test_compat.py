@@ -45,3 +45,14 @@ def test_gpu_host_config_untouched(monkeypatch):
     compat.adapt_config_to_host(cfg)
     assert 'model_wrapper_cfg' not in cfg
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+
+
+def test_finish_distributed_destroys_the_group_and_is_a_noop_after(tmp_path):
+    import torch.distributed as dist
+    assert not dist.is_initialized()
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store',
+                            rank=0, world_size=1)
+    compat.finish_distributed()
+    assert not dist.is_initialized()
+    compat.finish_distributed()  # nothing left to destroy: no error
+    assert not dist.is_initialized()

@@ -17,6 +17,7 @@ import sys
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
 from finetec_mm.cli import load_config, run_main
+from finetec_mm.compat import finish_distributed
 from finetec_mm.engine import protocol
 from mmengine.config import DictAction
 
@@ -84,6 +85,7 @@ def main(argv=None):
     cfg = merge_args(load_config(args.config), args)
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
     metrics = runner.test()
+    finish_distributed()
     if runner.rank == 0:
         print('\nTest metrics (' + osp.basename(args.checkpoint) + '):')
         for name, value in metrics.items():
