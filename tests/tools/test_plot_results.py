@@ -58,6 +58,11 @@ def test_main_prints_and_draws(results, tmp_path, capsys):
     assert '0.350 ± 0.050 (n=3)' in text
     assert 'clean ref: 0.850 (n=2)' in text
     assert 'seed 0: +0.100, seed 1: -0.050; mean +0.025' in text
+    from scipy import stats
+    ref = stats.ttest_1samp([0.10, -0.05], 0.)
+    assert (f'± {statistics.stdev([0.10, -0.05]):.3f} (t = '
+            f'{ref.statistic:.2f}, 1 df, two-sided p = {ref.pvalue:.3f})'
+            ) in text
     check_png(out)
 
 
@@ -65,3 +70,23 @@ def test_unknown_paired_label_is_one_line(results):
     with pytest.raises(SystemExit, match="'C' is not a series label"):
         plot_results.main([str(results), '--series', *SERIES,
                            '--paired', 'A', 'C'])
+
+
+def test_runs_split_over_two_files_read_as_one(tmp_path, capsys):
+    first, second = tmp_path / 'first.json', tmp_path / 'second.json'
+    names = sorted(RUNS)
+    first.write_text(json.dumps({'runs': {n: RUNS[n] for n in names[:2]}}))
+    second.write_text(json.dumps({'runs': {n: RUNS[n] for n in names[2:]}}))
+    assert plot_results.load_runs([str(first), str(second)]) == RUNS
+    plot_results.main([str(first), str(second), '--series', *SERIES,
+                       '--reference', 'clean ref=clean'])
+    text = capsys.readouterr().out
+    assert '0.350 ± 0.050 (n=3)' in text and 'clean ref: 0.850 (n=2)' in text
+
+
+def test_a_run_in_two_files_is_an_error_naming_both(results, tmp_path):
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps({'runs': {'a_severe': RUNS['a_severe']}}))
+    with pytest.raises(SystemExit, match=r"'a_severe' is in both .*"
+                       r"results\.json and .*other\.json"):
+        plot_results.load_runs([str(results), str(other)])

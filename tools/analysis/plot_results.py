@@ -4,18 +4,21 @@ results file (``docs/benchmarks/results_demo.json``).
 Example::
 
     python tools/analysis/plot_results.py docs/benchmarks/results_demo.json \\
+        docs/benchmarks/results_demo_completion_v2.json \\
         --out docs/images/accuracy_vs_level.png \\
         --paired FineTec "ST-GCN, interpolated"
 
-The results file holds ``runs``: ``{run name: {seed: {"acc/top1": ...}}}``
+A results file holds ``runs``: ``{run name: {seed: {"acc/top1": ...}}}``
 (the run name is the config's file name, as ``run_experiments.py`` names its
-work dirs). A series is ``LABEL=PATTERN`` where ``{level}`` in the pattern
+work dirs, with ``@<variant>`` where one config was run in several
+variants); several files are read as one, and a run present in two of them
+is an error. A series is ``LABEL=PATTERN`` where ``{level}`` in the pattern
 stands for ``minor`` / ``moderate`` / ``severe``; the defaults are the demo
 configs of the results page. ``--reference LABEL=RUN`` draws one run (e.g.
 clean ST-GCN) as a horizontal line. The plot shows the mean over seeds with
 error bars of one standard deviation (none for a single seed) and prints the
 same numbers; ``--paired A B`` prints, per level, A − B for every seed both
-methods have, with their mean.
+methods have, with their mean and a one-sample t-test of the differences.
 """
 import argparse
 import json
@@ -24,7 +27,8 @@ from typing import Dict, List, Optional, Tuple
 
 LEVELS = ('minor', 'moderate', 'severe')
 DEFAULT_SERIES = [
-    'FineTec=finetec_1xb32-u16-16e_demo-{level}',
+    'FineTec=finetec_1xb32-u16-16e_demo-{level}@icl_demo-a35cca84+marker',
+    'FineTec, previous completion=finetec_1xb32-u16-16e_demo-{level}',
     'ST-GCN, interpolated=stgcn_1xb32-joint-u16-16e_demo-{level}-interp',
     'ST-GCN, zero-filled=stgcn_1xb32-joint-u16-16e_demo-{level}',
     'ST-GCN++ (joint), zero-filled=stgcnpp_1xb32-joint-u16-16e_demo-{level}',
@@ -34,7 +38,8 @@ DEFAULT_REFERENCE = 'ST-GCN, clean=stgcn_1xb32-joint-u16-16e_demo-clean'
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('results', help='results JSON with "runs"')
+    parser.add_argument('results', nargs='+',
+                        help='results JSON files with "runs"')
     parser.add_argument('--series', nargs='+', default=DEFAULT_SERIES,
                         metavar='LABEL=PATTERN',
                         help='methods to draw; {level} is substituted')
@@ -55,6 +60,20 @@ def split_label(spec: str) -> Tuple[str, str]:
         raise SystemExit(f'error: series {spec!r} is not LABEL=PATTERN')
     label, pattern = spec.rsplit('=', 1)
     return label, pattern
+
+
+def load_runs(paths: List[str]) -> dict:
+    """The ``runs`` of every file, merged; a run name in two files is an
+    error naming both."""
+    runs, source = {}, {}
+    for path in paths:
+        with open(path) as f:
+            for name, seeds in json.load(f)['runs'].items():
+                if name in runs:
+                    raise SystemExit(f'error: run {name!r} is in both '
+                                     f'{source[name]} and {path}')
+                runs[name], source[name] = seeds, path
+    return runs
 
 
 def seed_values(runs: dict, run: str, metric: str) -> Dict[str, float]:
@@ -101,6 +120,19 @@ def paired(runs: dict, series: List[str], a: str, b: str,
     return out
 
 
+def paired_test(diffs: List[float]) -> str:
+    """`` ± std (t = …, N−1 df, two-sided p = …)`` of a one-sample t-test of
+    the paired differences against 0; empty for fewer than 2 seeds."""
+    if len(diffs) < 2:
+        return ''
+    from scipy import stats
+    std = statistics.stdev(diffs)
+    t = statistics.mean(diffs) / (std / len(diffs) ** 0.5)
+    p = 2 * stats.t.sf(abs(t), len(diffs) - 1)
+    return (f' ± {std:.3f} (t = {t:.2f}, {len(diffs) - 1} df, two-sided '
+            f'p = {p:.3f})')
+
+
 def plot(table: dict, reference: Optional[Tuple[str, float]], metric: str,
          out: str, dpi: int):
     import matplotlib
@@ -130,8 +162,7 @@ def plot(table: dict, reference: Optional[Tuple[str, float]], metric: str,
 
 def main(argv=None):
     args = parse_args(argv)
-    with open(args.results) as f:
-        runs = json.load(f)['runs']
+    runs = load_runs(args.results)
     table = series_table(runs, args.series, args.metric)
     print(f'{"method":<32}' + ''.join(f'{lv:>22}' for lv in LEVELS))
     for label, levels in table.items():
@@ -153,7 +184,8 @@ def main(argv=None):
             per_seed = ', '.join(f'seed {s}: {d:+.3f}'
                                  for s, d in diffs.items())
             print(f'{a} - {b}, {level}: {per_seed}; mean '
-                  f'{statistics.mean(diffs.values()):+.3f}')
+                  f'{statistics.mean(diffs.values()):+.3f}'
+                  f'{paired_test(list(diffs.values()))}')
     if args.out:
         plot(table, reference, args.metric, args.out, args.dpi)
         print(f'figure: {args.out}')
