@@ -142,9 +142,11 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
     assert sum('/finetec/' in p for p in FINETEC) == 7 * 3
-    # the paper's 7 ablations on 4 runs, and no-marker on demo severe
-    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7 + 1
+    # the paper's 7 ablations on 4 runs, no-marker on demo severe and
+    # base-only on demo minor
+    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7 + 2
     assert sum('no-marker' in n for n in names) == 1
+    assert sum('base-only' in n for n in names) == 1
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -158,12 +160,13 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     dataset = next(d for d in EXPECTED_DATA if d in name)
     assert cfg.model.cls_head.num_classes == EXPECTED_DATA[dataset][3]
     streams = tuple(cfg.model.streams)
-    expected_streams = {'no-decomposition': ('base', ),
+    expected_streams = {'no-decomposition': ('base', ), 'base-only': ('base', ),
                         'dyna-only': ('base', 'dyna'),
                         'stat-only': ('base', 'stat')}
     ablation = next((a for a in expected_streams if a in name), None)
     assert streams == expected_streams.get(ablation, ('base', 'dyna', 'stat'))
-    assert (cfg.model.accel_head is None) == ('no-physics' in name)
+    assert (cfg.model.accel_head is None) == ('no-physics' in name
+                                              or 'base-only' in name)
     assert cfg.model.fusion.type == ('MLPFusion' if 'mlp-fusion' in name
                                      else 'CrossAttentionFusion')
     hosted = 'pipeline' not in name
@@ -199,7 +202,8 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         assert cfg.model.completion.observed_marker is (
             'no-marker' not in name)
     assert (cfg.model.get('decomposition') is None) == (
-        'no-decomposition' in name or not hosted)
+        'no-decomposition' in name or 'base-only' in name
+        or not hosted)
 
 DEMO_FINETEC = [p for p in FINETEC if 'demo' in osp.basename(p)]
 

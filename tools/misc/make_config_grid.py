@@ -92,6 +92,7 @@ ABLATIONS = {
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe')]
+EXTRA_RUNS = [('demo', 'minor')]  # runs only EXTRA_ABLATIONS use
 # ablation -> (what it removes, override text, runs): ablations of this
 # implementation, not of the paper, on fewer runs
 EXTRA_ABLATIONS = {
@@ -99,6 +100,12 @@ EXTRA_ABLATIONS = {
         'No observed marker: restored frames keep their interpolated score',
         'model = dict(completion=dict(observed_marker=False))\n',
         [('demo', 'severe')]),
+    'base-only': (
+        'No decomposition and no physics: the GCN on the completed S_base '
+        'alone (where FineTec trails the interpolated ST-GCN)',
+        "model = dict(decomposition=None, streams=('base', ), "
+        'accel_head=None)\n',
+        [('demo', 'minor')]),
 }
 
 
@@ -123,7 +130,7 @@ def finetec_grid():
                  for name, (what, override) in ABLATIONS.items()] + [
                      (name, *spec)
                      for name, spec in EXTRA_ABLATIONS.items()]
-    for dataset, level in ABLATION_RUNS:
+    for dataset, level in ABLATION_RUNS + EXTRA_RUNS:
         source = finetec_name(dataset, level)
         for ablation, what, override, runs in ablations:
             if (dataset, level) not in runs:
