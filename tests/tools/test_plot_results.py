@@ -90,3 +90,8 @@ def test_a_run_in_two_files_is_an_error_naming_both(results, tmp_path):
     with pytest.raises(SystemExit, match=r"'a_severe' is in both .*"
                        r"results\.json and .*other\.json"):
         plot_results.load_runs([str(results), str(other)])
+
+
+def test_paired_test_of_equal_differences_is_not_a_division_by_zero():
+    assert plot_results.paired_test([0.1]) == ''
+    assert 'no t-test' in plot_results.paired_test([0.05, 0.05, 0.05])

@@ -127,6 +127,8 @@ def paired_test(diffs: List[float]) -> str:
         return ''
     from scipy import stats
     std = statistics.stdev(diffs)
+    if std == 0:
+        return ' ± 0.000 (every seed the same: no t-test)'
     t = statistics.mean(diffs) / (std / len(diffs) ** 0.5)
     p = 2 * stats.t.sf(abs(t), len(diffs) - 1)
     return (f' ± {std:.3f} (t = {t:.2f}, {len(diffs) - 1} df, two-sided '
