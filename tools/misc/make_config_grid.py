@@ -92,7 +92,6 @@ ABLATIONS = {
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe')]
-EXTRA_RUNS = [('demo', 'minor')]  # runs only EXTRA_ABLATIONS use
 # ablation -> (what it removes, override text, runs): ablations of this
 # implementation, not of the paper, on fewer runs
 EXTRA_ABLATIONS = {
@@ -130,7 +129,9 @@ def finetec_grid():
                  for name, (what, override) in ABLATIONS.items()] + [
                      (name, *spec)
                      for name, spec in EXTRA_ABLATIONS.items()]
-    for dataset, level in ABLATION_RUNS + EXTRA_RUNS:
+    runs_of_any = list(dict.fromkeys(
+        run for *_, runs in ablations for run in runs))
+    for dataset, level in runs_of_any:
         source = finetec_name(dataset, level)
         for ablation, what, override, runs in ablations:
             if (dataset, level) not in runs:
