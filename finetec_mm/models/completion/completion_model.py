@@ -23,6 +23,12 @@ from .masking import STRATEGIES, random_frames_mask, random_strategy_masks
 PROMPT_MODES = ('retrieve', 'random', 'none')
 
 
+def _note_pool_filled(module, incompatible_keys) -> None:
+    """After ``load_state_dict``: note whether the loaded prompt pool holds
+    clips (one device read per load instead of one per forward)."""
+    module._pool_filled = bool(module.prompt_pool.abs().sum() > 0)
+
+
 @MODELS.register_module()
 class ICLCompletionModel(BaseModel):
     """Trains :class:`ICLCompletionNet` on a skeleton bank and runs it.
@@ -153,6 +159,15 @@ class ICLCompletionModel(BaseModel):
         self.register_buffer('prompt_pool', torch.zeros(pool_size, T, V, C))
         self.register_buffer('pool_source',
                              torch.zeros(pool_size, dtype=torch.long))
+        # drop counts of `train_ratios` (constant; not saved)
+        self.register_buffer(
+            'drop_counts',
+            torch.tensor([num_dropped(T, r) for r in self.train_ratios],
+                         dtype=torch.long), persistent=False)
+        # Whether the prompt pool holds clips: settled where the buffers are
+        # written (bank, checkpoint), so no forward reads the device for it.
+        self._pool_filled = False
+        self.register_load_state_dict_post_hook(_note_pool_filled)
         if bank is not None:
             self.fill_from_bank(bank)
 
@@ -185,6 +200,7 @@ class ICLCompletionModel(BaseModel):
         self.prompt_pool.copy_(clips[idx])
         keys = [sequence_key(s) for s in bank.sequences()]
         self.pool_source.copy_(torch.tensor(keys)[idx])
+        self._pool_filled = bool(self.prompt_pool.abs().sum() > 0)
 
     # ----------------------------------------------------------- prompts
     def _prompts(self, query: Tensor, query_mask: Tensor, mode: str,
@@ -195,7 +211,7 @@ class ICLCompletionModel(BaseModel):
             idx = torch.randint(self.prompt_pool.shape[0],
                                 (query.shape[0], ), generator=generator)
             return self.prompt_pool[idx.to(query.device)]
-        if not self.prompt_pool.abs().sum() > 0:
+        if not self._pool_filled:
             raise RuntimeError('ICLCompletionModel: empty prompt pool; build '
                                'the model with `bank` or load a checkpoint')
         idx = nearest_clips(query, query_mask, self.prompt_pool,
@@ -217,8 +233,10 @@ class ICLCompletionModel(BaseModel):
         if self.augment:
             clips = augment_clips(clips, **self.augment)
         B, T = clips.shape[:2]
-        counts = torch.tensor([num_dropped(T, r) for r in self.train_ratios],
-                              device=clips.device)
+        if T != self.prior.shape[0]:
+            raise ValueError(f'ICLCompletionModel: clips of {T} frames, the '
+                             f'net takes {self.prior.shape[0]}')
+        counts = self.drop_counts
         n_drop = counts[torch.randint(len(counts), (B, ),
                                       device=clips.device)]
         query_mask = random_frames_mask(n_drop, T)
@@ -277,7 +295,8 @@ class ICLCompletionModel(BaseModel):
         if mode == 'none':
             context, context_mask = self._empty_prompt(q)
         else:
-            generator = torch.Generator().manual_seed(0)
+            generator = (torch.Generator().manual_seed(0)
+                         if mode == 'random' else None)
             context = self._prompts(q, query_mask, mode, generator=generator)
             context_mask = (query_mask if self.test_strategy == 'pattern'
                             else torch.ones_like(query_mask))
@@ -300,25 +319,34 @@ class ICLCompletionModel(BaseModel):
         by ``FineTecRecognizer(completion=...)`` (a batch on the device), so
         both paths give the same S_base.
 
+        Runs in float32 whatever the autocast context (the network was
+        trained in fp32; ``--amp`` training must see the S_base that
+        validation and test compute), and without host synchronisation:
+        every row goes through the network and the rows without work keep
+        their input by ``torch.where`` (no data-dependent branch, no
+        boolean-mask gather), so the call is one static graph.
+
         Args:
             coords (Tensor): (N, T, V, C).
             scores (Tensor, optional): (N, T, V).
 
         Returns:
-            tuple: completed coords (N, T, V, C), scores (N, T, V) or None,
-            observed-frame mask (N, T) bool.
+            tuple: completed coords (N, T, V, C) float32, scores (N, T, V)
+            float32 or None, observed-frame mask (N, T) bool.
         """
-        if scores is not None:
-            observed = scores.gt(0).any(dim=-1)
-        else:
-            observed = coords.ne(0).flatten(2).any(dim=-1)
-        todo = observed.any(dim=1) & ~observed.all(dim=1)
-        coords = coords.clone()
-        if todo.any():
-            coords[todo] = self.complete(coords[todo], observed[todo])
+        with torch.autocast(coords.device.type, enabled=False):
+            coords = coords.float()
             if scores is not None:
-                scores = scores.clone()
-                scores[todo] = linear_fill(scores[todo], observed[todo])
+                scores = scores.float()
+                observed = scores.gt(0).any(dim=-1)
+            else:
+                observed = coords.ne(0).flatten(2).any(dim=-1)
+            todo = observed.any(dim=1) & ~observed.all(dim=1)  # (N, )
+            completed = self.complete(coords, observed)
+            coords = torch.where(todo[:, None, None, None], completed, coords)
+            if scores is not None:
+                scores = torch.where(todo[:, None, None],
+                                     linear_fill(scores, observed), scores)
         return coords, scores, observed
 
     # ----------------------------------------------------------- plumbing
