@@ -1,7 +1,10 @@
 """tools/analysis/run_experiments.py: sweep, summary, resume."""
 import json
+import os.path as osp
 
-from tests.utils import data_options, run_tool
+import pytest
+
+from tests.utils import data_options, load_tool, run_tool
 
 
 def test_sweep_summarises_and_resumes(tiny_demo_pkl, tmp_path):
@@ -23,7 +26,10 @@ def test_sweep_summarises_and_resumes(tiny_demo_pkl, tmp_path):
     assert abs(row['acc/top1'] - sum(top1) / 2) < 1e-9
     assert '| `configs/stgcn_demo_severe.py` | 2 |' in first.stdout
     # a second call reuses the stored results instead of training again
-    train_log = tmp_path / 'stgcn_demo_severe' / 'seed0' / 'train.out'
+    (variant, ) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert variant.name.startswith('stgcn_demo_severe@')
+    assert json.load(open(variant / 'seed0' / 'run.json'))['seed'] == 0
+    train_log = variant / 'seed0' / 'train.out'
     stamp = train_log.stat().st_mtime_ns
     second = run_tool(*args)
     assert second.returncode == 0
@@ -47,3 +53,69 @@ def test_paired_differences_are_per_seed():
     assert abs(d['mean'] - 0.5 / 3) < 1e-12
     # std of the differences, not the difference of the stds
     assert abs(d['std'] - 0.1040833) < 1e-6
+
+
+def fake_runs(monkeypatch, tool):
+    """Replace the train / test subprocesses by stubs: train writes a
+    last_checkpoint, test prints a metric that counts the calls."""
+    calls = []
+
+    def run(cmd, log_path):
+        calls.append(cmd)
+        work_dir = cmd[cmd.index('--work-dir') + 1]
+        if cmd[1] == 'tools/train.py':
+            with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(work_dir, 'epoch_1.pth'))
+            return ''
+        return f'  acc/top1  0.{len(calls)}\n'
+
+    monkeypatch.setattr(tool, 'run', run)
+    return calls
+
+
+def test_other_options_are_another_run(tmp_path, monkeypatch):
+    """The same config and seed with other --cfg-options trains again and
+    reports its own metrics, not those of the stored variant."""
+    tool = load_tool('tools/analysis/run_experiments.py')
+    calls = fake_runs(monkeypatch, tool)
+    config, root = 'configs/stgcn_demo_severe.py', str(tmp_path)
+    plain = tool.train_and_test(config, 0, root, [])
+    linear = tool.train_and_test(config, 0, root, ['corruption.fill=linear'])
+    assert len(calls) == 4, 'the variant with options was not run'
+    assert linear != plain
+    assert '--cfg-options' in calls[2] and 'corruption.fill=linear' in calls[2]
+    # each variant is reused as it is, the options in any order
+    assert tool.train_and_test(config, 0, root, []) == plain
+    assert tool.train_and_test(
+        config, 0, root, ['corruption.fill=linear']) == linear
+    both = ['corruption.fill=linear', 'model.completion=None']
+    first = tool.train_and_test(config, 0, root, both)
+    assert tool.train_and_test(config, 0, root, both[::-1]) == first
+    assert len(calls) == 6
+    records = sorted((json.load(open(p))['cfg_options'] for p in
+                      tmp_path.glob('*/seed0/run.json')), key=len)
+    assert records == [{}, {'corruption.fill': 'linear'}, {
+        'corruption.fill': 'linear', 'model.completion': 'None'}]
+
+
+def test_a_folder_of_another_run_is_refused(tmp_path, monkeypatch, capsys):
+    """Two configs with one file name share a folder: the second is
+    refused in one line, not reported with the first one's metrics."""
+    tool = load_tool('tools/analysis/run_experiments.py')
+    calls = fake_runs(monkeypatch, tool)
+    root = str(tmp_path)
+    tool.train_and_test('configs/stgcn_demo_severe.py', 0, root, [])
+    with pytest.raises(tool.RunMismatch, match='holds another run: config'):
+        tool.train_and_test('configs/other/stgcn_demo_severe.py', 0, root,
+                            [])
+    assert len(calls) == 2
+    # a folder written before run records existed is not trusted with
+    # options, and main() says so in one line with exit status 1
+    legacy = tmp_path / 'stgcn_demo_severe@x' / 'seed0'
+    legacy.mkdir(parents=True)
+    monkeypatch.setattr(tool, 'run_dir', lambda *a: str(legacy))
+    (legacy / 'test_metrics.json').write_text('{"acc/top1": 0.9}')
+    assert tool.main(['configs/stgcn_demo_severe.py', '--seeds', '0',
+                      '--work-root', root, '--cfg-options', 'a.b=1']) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'without a record of its options' in err[0]

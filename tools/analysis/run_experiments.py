@@ -7,12 +7,19 @@
 
 Each (config, seed) runs ``tools/train.py CONFIG --seed S`` and then
 ``tools/test.py`` on the last checkpoint, in subprocesses; the test metrics
-are read from ``tools/test.py``'s summary. A run whose test metrics file
-already exists is not repeated (delete its work dir to rerun), so an
-interrupted sweep resumes where it stopped. Progress and the elapsed time of
-every run are printed.
+are read from ``tools/test.py``'s summary. A run is kept in
+``WORK_ROOT/<config name>/seed<S>`` without ``--cfg-options`` and in
+``WORK_ROOT/<config name>@<8 hex digits>/seed<S>`` with them (the digits
+hash the options, so each variant has its own folder); ``run.json`` there
+records the config, seed and options. A finished run (test metrics file
+present) is reused only when that record matches the request; a folder that
+holds another config or other options stops the sweep with one line naming
+it (delete it, or choose another ``--work-root``). So an interrupted sweep
+resumes where it stopped and never reports the results of another variant.
+Progress and the elapsed time of every run are printed.
 """
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -40,15 +47,79 @@ def run(cmd, log_path):
     return open(log_path).read()
 
 
-def train_and_test(config, seed, work_root, cfg_options):
-    """Return the test metrics of one (config, seed), reusing results."""
+class RunMismatch(RuntimeError):
+    """A run folder holds a run of another config or other options."""
+
+
+def normalise_options(cfg_options):
+    """``KEY=VALUE`` strings → {key: value} as ``--cfg-options`` applies
+    them (the last value of a repeated key wins), keys sorted: the same
+    options in another order are the same variant."""
+    options = {}
+    for item in cfg_options or []:
+        key, sep, value = item.partition('=')
+        if not sep:
+            raise ValueError(f'--cfg-options: {item!r} is not KEY=VALUE')
+        options[key.strip()] = value.strip()
+    return dict(sorted(options.items()))
+
+
+def run_record(config, seed, cfg_options):
+    """What identifies a run: config (relative to the repo), seed,
+    options."""
+    path = osp.normpath(config)
+    if osp.isabs(path) and path.startswith(ROOT + os.sep):
+        path = osp.relpath(path, ROOT)
+    return dict(config=path, seed=int(seed),
+                cfg_options=normalise_options(cfg_options))
+
+
+def run_dir(config, seed, work_root, cfg_options):
+    """``WORK_ROOT/<name>[@<hash of the options>]/seed<S>``."""
     name = osp.splitext(osp.basename(config))[0]
-    work_dir = osp.join(work_root, name, f'seed{seed}')
+    options = normalise_options(cfg_options)
+    if options:
+        digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+        name += '@' + digest.hexdigest()[:8]
+    return osp.join(work_root, name, f'seed{seed}')
+
+
+def check_record(work_dir, record):
+    """Raise :class:`RunMismatch` if ``work_dir`` records another run; a
+    folder without a record (written before records existed) is only
+    reused for a run without options."""
+    path = osp.join(work_dir, 'run.json')
+    if not osp.isfile(path):
+        if record['cfg_options']:
+            raise RunMismatch(
+                f'{work_dir} holds a run without a record of its options; '
+                'delete it or choose another --work-root')
+        return
+    with open(path) as f:
+        stored = json.load(f)
+    if stored != record:
+        differs = ', '.join(
+            f'{k} {stored.get(k)!r} (asked: {record[k]!r})'
+            for k in record if stored.get(k) != record[k])
+        raise RunMismatch(
+            f'{work_dir} holds another run: {differs}; delete it or choose '
+            'another --work-root')
+
+
+def train_and_test(config, seed, work_root, cfg_options):
+    """Return the test metrics of one (config, seed, options), reusing a
+    finished run of exactly these."""
+    work_dir = run_dir(config, seed, work_root, cfg_options)
+    record = run_record(config, seed, cfg_options)
     result_file = osp.join(work_dir, 'test_metrics.json')
+    if osp.isdir(work_dir):
+        check_record(work_dir, record)
     if osp.isfile(result_file):
         with open(result_file) as f:
             return json.load(f)
     os.makedirs(work_dir, exist_ok=True)
+    with open(osp.join(work_dir, 'run.json'), 'w') as f:
+        json.dump(record, f, indent=2)
     options = ['--cfg-options'] + cfg_options if cfg_options else []
     run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
          '--seed', str(seed)] + options, osp.join(work_dir, 'train.out'))
@@ -107,7 +178,7 @@ def paired(results, seeds, reference):
     return out
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -119,12 +190,16 @@ def main():
         '--paired-with', metavar='CONFIG',
         help='also print each config minus this one (one of the configs), '
         'top-1 per seed')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.paired_with and args.paired_with not in args.configs:
         parser.error('--paired-with must be one of the configs')
     for config in args.configs:
         if not osp.isfile(osp.join(ROOT, config)):
             parser.error(f'config {config!r} does not exist')
+    try:
+        normalise_options(args.cfg_options)
+    except ValueError as err:
+        parser.error(str(err))
     results = {}
     total = len(args.configs) * len(args.seeds)
     done, start = 0, time.time()
@@ -132,8 +207,12 @@ def main():
         results[config] = []
         for seed in args.seeds:
             t0 = time.time()
-            metrics = train_and_test(config, seed, args.work_root,
-                                     args.cfg_options)
+            try:
+                metrics = train_and_test(config, seed, args.work_root,
+                                         args.cfg_options)
+            except RunMismatch as err:
+                print(f'error: {err}', file=sys.stderr, flush=True)
+                return 1
             results[config].append(metrics)
             done += 1
             print(f'[{done}/{total}] {osp.basename(config)} seed {seed}: '
@@ -161,4 +240,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
