@@ -15,7 +15,11 @@ default_hooks = dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=3,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    # mmengine's SyncBuffersHook averages every buffer, which corrupts the
+    # frozen completion's int64 sequence ids and its prompt pool under DDP;
+    # this one averages only float buffers of trained modules that differ
+    # between ranks (finetec_mm/engine/sync_buffers.py).
+    sync_buffers=dict(type='SyncRunningBuffersHook'))
 # Checkpoints load with torch's weights_only=True (finetec_mm/engine).
 custom_hooks = [dict(type='SafeCheckpointHook')]
 
