@@ -11,7 +11,8 @@ import os.path as osp
 import sys
 from typing import Callable, Optional, Sequence
 
-__all__ = ['user_errors', 'report', 'run_main', 'load_config']
+__all__ = ['user_errors', 'report', 'run_main', 'load_config',
+           'check_completion_checkpoints']
 
 
 def user_errors() -> tuple:
@@ -44,3 +45,46 @@ def load_config(path: str):
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path!r} does not exist')
     return Config.fromfile(path)
+
+
+def _completion_checkpoints(cfg):
+    """The completion checkpoints a config reads: the recognizer's hosted
+    ``model.completion.checkpoint`` and any ``ICLCompletion`` transform's."""
+    found = []
+    completion = (cfg.get('model') or {}).get('completion')
+    if isinstance(completion, dict) and completion.get('checkpoint'):
+        found.append(completion['checkpoint'])
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        for step in dataset.get('pipeline') or []:
+            if isinstance(step, dict) and step.get('type') == 'ICLCompletion' \
+                    and step.get('checkpoint'):
+                found.append(step['checkpoint'])
+    return list(dict.fromkeys(found))
+
+
+def check_completion_checkpoints(cfg, root: str = '.') -> None:
+    """Stop before any data is read if a completion checkpoint the config
+    needs is missing, with one line saying how to make it: pre-train with
+    ``configs/completion/<name>.py`` (where the missing file's name names
+    one), publish with ``tools/publish_checkpoint.py`` (which appends a
+    hash to the name) and pass the published file as
+    ``completion_checkpoint``.
+
+    Raises:
+        FileNotFoundError: naming the missing file and the commands.
+    """
+    for path in _completion_checkpoints(cfg):
+        if osp.isfile(osp.join(root, path)) or osp.isfile(path):
+            continue
+        name = osp.splitext(osp.basename(path))[0]
+        recipe = f'configs/completion/{name}.py'
+        if not osp.isfile(osp.join(root, recipe)):
+            recipe = 'configs/completion/icl_<dataset>.py'
+        raise FileNotFoundError(
+            f'completion checkpoint {path!r} does not exist; make it with '
+            f'`python tools/train.py {recipe}`, then `python '
+            f'tools/publish_checkpoint.py WORK_DIR/iter_N.pth '
+            f'checkpoints/{name}.pth`, and pass the file it writes '
+            f'(checkpoints/{name}-<hash>.pth) as --cfg-options '
+            f'completion_checkpoint=PATH (docs/completion.md)')

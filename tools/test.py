@@ -16,7 +16,8 @@ import sys
 
 import _bootstrap  # noqa: F401  (source checkout on sys.path)
 import finetec_mm  # noqa: F401  (registers components, applies compat)
-from finetec_mm.cli import load_config, run_main
+from finetec_mm.cli import (check_completion_checkpoints, load_config,
+                             run_main)
 from finetec_mm.compat import finish_distributed
 from finetec_mm.engine import protocol
 from mmengine.config import DictAction
@@ -83,6 +84,7 @@ def merge_args(cfg, args):
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
+    check_completion_checkpoints(cfg)
     runner = RUNNERS.get(cfg.get('runner_type', 'FineTecRunner')).from_cfg(cfg)
     metrics = runner.test()
     finish_distributed()
