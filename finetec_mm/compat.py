@@ -107,6 +107,16 @@ def finish_distributed() -> None:
         dist.destroy_process_group()
 
 
+def prepare_deterministic(cfg) -> None:
+    """Trap: ``randomness.deterministic=True`` (``--deterministic``) makes
+    mmengine call ``torch.use_deterministic_algorithms(True)``, and then
+    the first cuBLAS matmul raises unless ``CUBLAS_WORKSPACE_CONFIG`` was set
+    before CUDA started. Set it (``:4096:8``, NVIDIA's documented value)
+    when the config asks for determinism and the user has not chosen one."""
+    if (cfg.get('randomness') or {}).get('deterministic'):
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+
+
 def adapt_config_to_host(cfg) -> None:
     """Trap: mmengine's DDP wrapper passes ``device_ids=[LOCAL_RANK]``, which
     is invalid for CPU modules, and the default ``dist_cfg`` asks for nccl.

@@ -94,10 +94,16 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    if cfg.get('randomness') is None:
-        cfg.randomness = dict(
-            seed=args.seed, diff_rank_seed=args.diff_rank_seed,
-            deterministic=args.deterministic)
+    # The flags override the config's randomness (the completion configs
+    # set the paper's seed 304); what a flag does not give stays.
+    randomness = dict(cfg.get('randomness') or dict(seed=None))
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.diff_rank_seed:
+        randomness['diff_rank_seed'] = True
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
     return cfg
 
 

@@ -7,7 +7,7 @@ from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
 from mmaction.registry import RUNNERS
-from ..compat import adapt_config_to_host
+from ..compat import adapt_config_to_host, prepare_deterministic
 from .checkpoint_guard import check_checkpoint
 
 
@@ -24,6 +24,9 @@ class FineTecRunner(Runner):
     * a host adaptation: :func:`~finetec_mm.compat.adapt_config_to_host`
       makes distributed launchers work on hosts without CUDA (gloo,
       ``device_ids=None``);
+    * ``randomness.deterministic``: ``CUBLAS_WORKSPACE_CONFIG`` is set
+      (:func:`~finetec_mm.compat.prepare_deterministic`), without which
+      cuBLAS refuses deterministic matmuls;
     * checked loading: ``load_from`` (``tools/test.py``'s checkpoint) and
       ``resume`` go through
       :func:`~finetec_mm.engine.checkpoint_guard.check_checkpoint`, which
@@ -36,6 +39,7 @@ class FineTecRunner(Runner):
     @classmethod
     def from_cfg(cls, cfg) -> 'FineTecRunner':
         cfg = copy.deepcopy(cfg)
+        prepare_deterministic(cfg)
         adapt_config_to_host(cfg)
         return super().from_cfg(cfg)
 
