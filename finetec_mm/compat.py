@@ -63,6 +63,27 @@ def register_safe_local_loader() -> None:
         load_from_local_safe)
 
 
+def fp32_head_losses() -> None:
+    """Trap: under bf16 autocast MMAction2's ``BaseHead.loss_by_feat``
+    crashes (``cls_scores.cpu().numpy()`` for its top-k accuracy: ``TypeError:
+    Got unsupported ScalarType BFloat16``); fp16 passes. The class scores are
+    cast to float32 before the head's losses and accuracies, for every head
+    and recognizer (cross-entropy runs in float32 under autocast anyway)."""
+    from mmaction.models.heads.base import BaseHead
+    loss_by_feat = BaseHead.loss_by_feat
+    if getattr(loss_by_feat, '_fp32_scores', False):
+        return
+
+    def fp32_loss_by_feat(self, cls_scores, data_samples):
+        if cls_scores.is_floating_point():
+            cls_scores = cls_scores.float()
+        return loss_by_feat(self, cls_scores, data_samples)
+
+    fp32_loss_by_feat._fp32_scores = True
+    fp32_loss_by_feat.__doc__ = loss_by_feat.__doc__
+    BaseHead.loss_by_feat = fp32_loss_by_feat
+
+
 def cuda_ready() -> bool:
     """True when this process should use CUDA/nccl."""
     return torch.cuda.is_available() and torch.cuda.device_count() > 0
@@ -138,3 +159,4 @@ def apply() -> None:
     check_pkg_resources()
     restore_numpy_aliases()
     register_safe_local_loader()
+    fp32_head_losses()
