@@ -9,4 +9,5 @@ input_transforms = [
 from finetec_mm.engine import protocol  # noqa: E402
 train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
     _base_, input_transforms=input_transforms)
-model = dict(completion=None, decomposition=None)
+# the marker arrives as the score's sign: feed its observed channel
+model = dict(completion=None, decomposition=None, observed_channel=True)

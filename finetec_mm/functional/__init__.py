@@ -9,7 +9,8 @@ from here and never from each other's internals.
 * :mod:`.clip_norm`: centring and scaling of clips from observed frames.
 * :mod:`.prompt_retrieval`: nearest bank clip on observed frames.
 * :mod:`.motion_augment`: mirror / reversal / rotation of clean clips.
-* :mod:`.observed_marker`: negative scores mark restored frames.
+* :mod:`.observed_marker`: restored frames marked (negative score in
+  transport, a 0/1 observed channel for the GCN).
 * :mod:`.decomposition`, :mod:`.sequence_random`: dynamic / static
   decomposition and its counter-based random streams.
 """
@@ -30,7 +31,7 @@ from .gap_filling import (GAP_FILL_METHODS, fill_gaps, gap_sources,
                           linear_fill, observed_frames)
 from .motion_augment import (MIRROR_PERMUTATIONS, augment_clips,
                              mirror_clips, reverse_clips, rotate_scale_clips)
-from .observed_marker import mark_restored_frames
+from .observed_marker import mark_restored_frames, marker_channels
 from .prompt_retrieval import nearest_clips, sequence_key
 from .sequence_random import SequenceRandom, mix32, sample_key
 
@@ -47,6 +48,6 @@ __all__ = [
     'split_regions', 'time_flip', 'GAP_FILL_METHODS', 'fill_gaps',
     'gap_sources', 'linear_fill', 'observed_frames', 'MIRROR_PERMUTATIONS',
     'augment_clips', 'mirror_clips', 'reverse_clips', 'rotate_scale_clips',
-    'mark_restored_frames', 'nearest_clips', 'sequence_key',
+    'mark_restored_frames', 'marker_channels', 'nearest_clips', 'sequence_key',
     'SequenceRandom', 'mix32', 'sample_key'
 ]

@@ -24,3 +24,19 @@ def mark_restored_frames(scores: Tensor, observed: Tensor) -> Tensor:
     restored = ~observed & observed.any(dim=1, keepdim=True)
     flip = restored[..., None] & scores.ne(0)
     return torch.where(flip, -scores, scores)
+
+
+def marker_channels(marked_scores: Tensor) -> Tensor:
+    """Split marked scores into the model's two input channels.
+
+    ``marked_scores`` (...,) as :func:`mark_restored_frames` writes them
+    (> 0 observed, < 0 restored, 0 absent) → (..., 2) ``[score,
+    observed]``: the unsigned score, exactly the completion's score, and a
+    0/1 observed flag. The three cases stay apart: observed ``[s, 1]``,
+    restored ``[s, 0]`` with s > 0, absent ``[0, 0]``. The recognizer feeds
+    both as separate channels, so the GCN's data BatchNorm and first layer
+    weigh the confidence and the flag each on its own scale (a sign flip
+    folded both into one channel, whose ±1 modes swamped the confidences).
+    """
+    return torch.stack([marked_scores.abs(),
+                        marked_scores.gt(0).to(marked_scores.dtype)], dim=-1)

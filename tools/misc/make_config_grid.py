@@ -42,10 +42,13 @@ DATASETS = {
     # FineGym-skeleton V2 (docs/data_preparation.md)
     'gym99-v2': ('gym99_v2', 'sgd_cosine_150e', '4xb16', 16, 150),
     'gym288-v2': ('gym288_v2', 'sgd_cosine_150e', '4xb16', 16, 150),
+    # Bandai-Namco dataset 2, real motion capture (docs/data_preparation.md)
+    'bandai': ('bandai', 'sgd_cosine_demo', '1xb32', 16, 16),
 }
-# Baseline models per dataset where not all of MODELS: the V2 files get the
-# ST-GCN reference only.
-BASELINE_MODELS = {'gym99-v2': ('stgcn', ), 'gym288-v2': ('stgcn', )}
+# Baseline models per dataset where not all of MODELS: the V2 files and Bandai
+# get the ST-GCN reference only.
+BASELINE_MODELS = {'gym99-v2': ('stgcn', ), 'gym288-v2': ('stgcn', ),
+                   'bandai': ('stgcn', )}
 CORRUPTIONS = ('minor', 'moderate', 'severe', 'minor_interp',
                'moderate_interp', 'severe_interp')
 

@@ -1,25 +1,30 @@
-# FineTec around MMAction2's ST-GCN. The pipeline keeps plain
-# (x, y, score) joint features of S_corrupt; the recognizer hosts the frozen
-# completion network (S_corrupt -> S_base) and the decomposition
-# (S_base -> S_dyna, S_stat) and runs both batched on the model's device,
-# then adds Lagrangian accelerations, fuses by cross-attention and feeds the
-# GCN. `completion_checkpoint` comes from the dataset piece (a hosted
-# `completion.checkpoint=None` gets it); `num_classes` too. The `*_pipeline`
-# configs run completion + decomposition as data-pipeline transforms
-# instead (ICLCompletion, DecompositionAugment): same model inputs, more CPU
-# work per sample. `observed_marker=True`: the score channel of frames the
-# completion restored is negated, so the GCN can tell them from observed
-# frames (docs/model.md; the `*_no-marker` ablation sets False).
+# FineTec around MMAction2's ST-GCN (docs/model.md). The pipeline keeps
+# plain (x, y, score) joint features of S_corrupt; the recognizer hosts the
+# frozen completion network (S_corrupt -> S_base) and the decomposition
+# (S_base -> S_dyna, S_stat, training only) and runs both batched on the
+# model's device. The GCN sees S_base's (x, y, score) unchanged, a 0/1
+# observed channel (`observed_marker=True`: 1 on frames that were observed,
+# 0 on restored ones) and the Lagrangian acceleration of the same stream: 6
+# input channels. In training, `stream_augment_prob` of the clips are fed
+# S_dyna or S_stat instead of S_base (decomposition-guided augmentation);
+# the test path has no random perturbation. The physics loss supervises the
+# Lagrangian estimate itself (`loss_target='lagrangian'`), so it cannot be
+# met by closing the gate, against the second difference of the clip after
+# one smoothing pass (`pseudo_smoothing=1`), which re-encodes less of the
+# drop mask. `completion_checkpoint` and `num_classes` come from the dataset
+# piece. The `*_pipeline` configs run completion + decomposition as
+# data-pipeline transforms instead (ICLCompletion, DecompositionAugment).
 model = dict(
     type='FineTecRecognizer',
     backbone=dict(
         type='STGCN', graph_cfg=dict(layout='coco', mode='stgcn_spatial')),
     cls_head=dict(type='GCNHead', num_classes=None, in_channels=256),
-    fusion=dict(
-        type='CrossAttentionFusion', embed_dim=32, num_heads=4,
-        out_channels=8),
-    accel_head=dict(type='LagrangianAccelHead'),
+    accel_head=dict(
+        type='LagrangianAccelHead', loss_target='lagrangian',
+        pseudo_smoothing=1),
+    accel_scale=10.,
     streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
     loss_accel_weight=1.0,
     completion=dict(checkpoint=None, observed_marker=True),
     decomposition=dict(regions='coco'))

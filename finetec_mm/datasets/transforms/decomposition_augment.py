@@ -26,10 +26,12 @@ class DecompositionAugment(BaseTransform):
     marks them in all three. ``FormatGCNInput`` then yields
     (num_clips, M, T, V, 7) = [base xy, dyna xy, stat xy, score].
 
-    Randomness: clip ``k`` / person ``m`` uses the random stream keyed by
-    ``sample_key(frame_dir, k, seed, m)`` in test mode (the in-model path
-    with :meth:`SequenceRandom.for_samples` gives bit-identical streams),
-    else a stream keyed from numpy's global RNG.
+    Randomness: in training, a stream keyed from numpy's global RNG. In
+    test mode nothing is perturbed (S_dyna = S_stat = S_base, as in the
+    recognizer's hosted path: the test path is deterministic and the
+    recognizer reads only S_base there) unless ``test_perturb=True``, which
+    gives clip ``k`` / person ``m`` the fixed stream keyed by
+    ``sample_key(frame_dir, k, seed, m)`` (for inspecting the streams).
 
     Required Keys:
 
@@ -59,7 +61,10 @@ class DecompositionAugment(BaseTransform):
         streams (tuple[str]): Streams to emit, in order, from ('base',
             'dyna', 'stat'); a subset gives the S_dyna-only / S_stat-only
             ablations. Defaults to all three.
-        test_mode (bool): Deterministic per-sample perturbations.
+        test_mode (bool): Test mode: no perturbation (see
+            ``test_perturb``).
+        test_perturb (bool): In test mode, perturb with per-sample fixed
+            streams instead of copying S_base. Defaults to False.
         seed (int): Seed of the test-mode perturbations. Defaults to 0.
     """
 
@@ -71,6 +76,7 @@ class DecompositionAugment(BaseTransform):
                  parents=None,
                  streams: Sequence[str] = ('base', 'dyna', 'stat'),
                  test_mode: bool = False,
+                 test_perturb: bool = False,
                  seed: int = 0) -> None:
         if not streams or set(streams) - {'base', 'dyna', 'stat'}:
             raise ValueError(f'DecompositionAugment: streams must be a '
@@ -96,6 +102,7 @@ class DecompositionAugment(BaseTransform):
         self.num_dynamic = num_dynamic
         self.parents = parents
         self.test_mode = test_mode
+        self.test_perturb = test_perturb
         self.seed = seed
 
     def _fail(self, name: str, fault: str):
@@ -139,6 +146,8 @@ class DecompositionAugment(BaseTransform):
             dyna, stat, dyn = decompose(base, self.regions, rng,
                                         self.strong, self.weak,
                                         self.num_dynamic, self.parents)
+        if self.test_mode and not self.test_perturb:
+            dyna, stat = base, base
         by_name = dict(base=base, dyna=dyna, stat=stat)
         out = torch.cat([by_name[s] for s in self.streams], dim=-1)
         width = len(self.streams) * C
@@ -157,5 +166,6 @@ class DecompositionAugment(BaseTransform):
                     f'parents={self.parents}, '
                     f'streams={self.streams}, '
                     f'test_mode={self.test_mode}, '
+                    f'test_perturb={self.test_perturb}, '
                     f'seed={self.seed})')
         return repr_str

@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from finetec_mm.functional.observed_marker import marker_channels
 from mmaction.registry import MODELS
 from .finetec_recognizer import STREAMS, FineTecRecognizer, per_clip_samples
 
@@ -49,13 +50,15 @@ class FineTecMultiGCN(FineTecRecognizer):
                              'its streams are accelerations')
         super().__init__(
             backbone=backbone, cls_head=cls_head,
-            fusion=dict(type='MLPFusion', out_channels=3),
             accel_head=accel_head, streams=streams,
+            stream_augment_prob=0., observed_channel=False,
             loss_accel_weight=loss_accel_weight, completion=completion,
             decomposition=decomposition,
             data_preprocessor=data_preprocessor, train_cfg=train_cfg,
             test_cfg=test_cfg)
-        del self.fusion  # late fusion: no input fusion
+        # every GCN reads (x, y, score) of one stream: late fusion only
+        self.backbone = MODELS.build(dict(copy.deepcopy(backbone),
+                                          in_channels=3))
         num_streams = 2 * len(self.streams)
         self.extra_backbones = nn.ModuleList(
             MODELS.build(dict(copy.deepcopy(backbone), in_channels=3))
@@ -75,7 +78,8 @@ class FineTecMultiGCN(FineTecRecognizer):
         inputs = self.hosted_inputs(inputs, data_samples)
         B, nc, M, T, V, _ = inputs.shape
         x = inputs.reshape(B * nc, M, T, V, -1)
-        positions, score = self.split_streams(x)
+        positions, marked = self.split_streams(x)
+        score = marker_channels(marked[..., 0])[..., :1]  # unsigned
         outputs = [self.accel_head(p.reshape(-1, T, V, 2)) for p in positions]
         accels = [out['accel'].reshape(B * nc, M, T, V, 2) for out in outputs]
         streams = [torch.cat([s, score], dim=-1)

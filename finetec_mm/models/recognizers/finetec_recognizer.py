@@ -1,4 +1,5 @@
-"""The FineTec recognizer: streams → physics → fusion → GCN → classes."""
+"""The FineTec recognizer: S_base (unchanged) + observed flag + Lagrangian
+acceleration → GCN → classes."""
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -11,8 +12,8 @@ from mmaction.registry import MODELS
 from finetec_mm.functional.decomposition import (STRONG_DEFAULT,
                                                  WEAK_DEFAULT, decompose,
                                                  perturb_config)
-from finetec_mm.functional.observed_marker import \
-    mark_restored_frames  # noqa: F401  (re-exported)
+from finetec_mm.functional.observed_marker import (  # noqa: F401
+    mark_restored_frames, marker_channels)
 from finetec_mm.functional.sequence_random import SequenceRandom
 from ..completion.loading import build_completion_model
 
@@ -53,65 +54,78 @@ def per_clip_samples(inputs: Tensor, data_samples) -> list:
 
 @MODELS.register_module()
 class FineTecRecognizer(BaseRecognizer):
-    """FineTec: a GCN backbone fed with fused position and
-    Lagrangian-acceleration streams.
+    """FineTec: a GCN backbone fed with S_base unchanged, the observed flag
+    and the Lagrangian acceleration as extra input channels.
 
     Input ``inputs``: with hosted ``completion`` / ``decomposition`` (the
     default configs) the plain (B, num_clips, M, T, V, 3) [x, y, score] of
     S_corrupt, turned into the streams by :meth:`hosted_inputs`; without
-    them (B, num_clips, M, T, V, 2·S + 1) as written by
-    ``ICLCompletion`` + ``DecompositionAugment`` + ``FormatGCNInput``: the
-    (x, y) of the S position streams (in ``streams`` order, default S_base,
-    S_dyna, S_stat) followed by the keypoint score. With the observed
-    marker (``observed_marker=True`` of the hosted completion or of
-    ``ICLCompletion``, on in the FineTec configs) the score is negative on
-    restored frames, positive on observed ones, 0 on absent joints. Data
-    flow, with N = B·num_clips::
+    them (B, num_clips, M, T, V, 2·S + 1) as written by ``ICLCompletion`` +
+    ``DecompositionAugment`` + ``FormatGCNInput``: the (x, y) of the S
+    position streams (in ``streams`` order, default S_base, S_dyna, S_stat)
+    followed by the score, negative on restored frames when the observed
+    marker is on (:func:`mark_restored_frames`, the transport format of both
+    paths). Data flow, with N = B·num_clips (docs/model.md)::
 
-        [S_base, S_dyna, S_stat, score] = hosted_inputs(inputs)   (if hosted)
-        S_α  (N·M, T, V, 2)          α ∈ streams
-        a_α = accel_head(S_α)         (N·M, T, V, 2)   one call, all α
-        x = fusion([S_α..., score], [a_α...])   (N, M, T, V, C_fused)
-        feats = backbone(x)           any MMAction2 GCN (STGCN, AAGCN, ...)
-        scores = cls_head(feats)      averaged over clips at test time
-        loss = CE + loss_accel_weight · mean_α L_Ac(α)
+        [S_base, S_dyna, S_stat, score] = hosted_inputs(inputs)  (if hosted)
+        S = S_base          at test time, and in training with
+                            probability 1 - stream_augment_prob; else
+                            S_dyna or S_stat (decomposition-guided
+                            augmentation, per clip)          (N, M, T, V, 2)
+        [s, o] = marker_channels(score)   unsigned score, observed 0/1
+        a = accel_scale · accel_head(S)['accel']             (N, M, T, V, 2)
+        x = [S, s, (o), (a), (fusion(...))]   channel concat (N, M, T, V, C)
+        feats = backbone(x)         any MMAction2 GCN (STGCN, AAGCN, ...)
+        scores = cls_head(feats)    averaged over clips at test time
+        loss = CE + loss_accel_weight · L_Ac
+
+    Identity path: the first three channels are exactly the plain GCN's
+    (x, y, score) of S_base, so with ``accel_head=None``, no marker and no
+    ``fusion`` FineTec *is* the backbone on S_base. The test path is
+    deterministic: no perturbation of any stream runs at test time.
 
     Args:
         backbone (dict): GCN backbone; its ``in_channels`` is set to the
-            fusion's ``out_channels``.
+            number of channels above.
         cls_head (dict): Classification head (``GCNHead``).
-        fusion (dict): ``CrossAttentionFusion`` (default) or ``MLPFusion``;
-            ``pos_channels`` / ``accel_channels`` are filled in.
         accel_head (dict, optional): ``LagrangianAccelHead``; ``None`` for
             the "no physics" ablation.
         streams (Sequence[str]): Position streams present in the input, a
-            subset of ('base', 'dyna', 'stat') in that order. ``('base',)``
-            is the "no decomposition" ablation.
+            subset of ('base', 'dyna', 'stat') in that order starting with
+            'base'. ``('base',)`` is the "no decomposition" ablation.
+        stream_augment_prob (float): Training-time probability that a clip
+            is fed S_dyna or S_stat (equally likely) instead of S_base.
+            Defaults to 0.5.
+        observed_channel (bool, optional): Feed the 0/1 observed flag as its
+            own channel. ``None`` (default): on when the hosted completion
+            marks restored frames (``completion.observed_marker``).
+        accel_scale (float): Factor on the accelerations fed to the GCN
+            (normalised coordinates per frame², |a| ≈ 0.05) so that they
+            start on the positions' scale. Defaults to 10.
+        fusion (dict, optional): An extra-channel fusion
+            (``CrossAttentionFusion`` / ``MLPFusion``) of the identity
+            channels and the acceleration; its ``out_channels`` are appended
+            after them. Defaults to None.
         loss_accel_weight (float): λ. Defaults to 1.
-        completion (dict, optional): Host the frozen completion network and
-            run it batched on the model's device: ``dict(checkpoint=...,
-            model=None, observed_marker=False)`` as for the
-            ``ICLCompletion`` transform. The pipeline then ends with plain
-            (x, y, score) inputs. ``observed_marker=True`` (the FineTec
-            configs) negates the score channel of the restored frames (see
-            :func:`mark_restored_frames`), so the model can tell them from
-            observed ones; ``False`` (the class default, and the
-            ``*_no-marker`` ablation) keeps the interpolated scores.
+        completion (dict, optional): Host the frozen completion network:
+            ``dict(checkpoint=..., model=None, observed_marker=False)`` as
+            for the ``ICLCompletion`` transform.
         decomposition (dict, optional): Run the decomposition batched in the
-            model: ``DecompositionAugment`` arguments (``regions``,
-            ``num_dynamic``, ``strong``, ``weak``, ``parents``, ``seed``).
-            Needs ``frame_dir`` in the data samples' metainfo for the
-            per-sample test-time perturbations. Hosted completion +
-            decomposition give the same inputs as the two transforms.
+            model (training only): ``DecompositionAugment`` arguments
+            (``regions``, ``num_dynamic``, ``strong``, ``weak``,
+            ``parents``).
     """
 
     def __init__(self,
                  backbone: dict,
                  cls_head: dict,
-                 fusion: dict = dict(type='CrossAttentionFusion'),
                  accel_head: Optional[dict] = dict(
                      type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
+                 stream_augment_prob: float = 0.5,
+                 observed_channel: Optional[bool] = None,
+                 accel_scale: float = 10.,
+                 fusion: Optional[dict] = None,
                  loss_accel_weight: float = 1.,
                  completion: Optional[dict] = None,
                  decomposition: Optional[dict] = None,
@@ -119,34 +133,44 @@ class FineTecRecognizer(BaseRecognizer):
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
         unknown = [s for s in streams if s not in STREAMS]
-        if unknown or not streams:
-            raise ValueError(f'streams must be a non-empty subset of '
-                             f'{STREAMS}, got {tuple(streams)}')
-        fusion = dict(fusion)
-        fusion.update(pos_channels=2 * len(streams) + 1,
-                      accel_channels=2 * len(streams))
-        fusion.setdefault('out_channels', 8)
-        backbone = dict(backbone, in_channels=fusion['out_channels'])
-        super().__init__(
-            backbone=backbone, cls_head=cls_head,
-            data_preprocessor=data_preprocessor, train_cfg=train_cfg,
-            test_cfg=test_cfg)
-        self.streams = tuple(streams)
-        self.fusion = MODELS.build(fusion)
-        self.accel_head = MODELS.build(accel_head) if accel_head else None
-        self.loss_accel_weight = loss_accel_weight
-        self.completion = None
-        self.observed_marker = False
+        if unknown or not streams or streams[0] != 'base':
+            raise ValueError(f'streams must be a subset of {STREAMS} '
+                             f"starting with 'base', got {tuple(streams)}")
+        if not 0 <= stream_augment_prob <= 1:
+            raise ValueError(f'stream_augment_prob must be in [0, 1], got '
+                             f'{stream_augment_prob}')
         if completion is not None:
             unknown = sorted(set(completion) - set(COMPLETION_KEYS))
             if unknown:
                 raise ValueError(f'FineTecRecognizer: unknown completion '
                                  f'keys {unknown}; expected some of '
                                  f'{COMPLETION_KEYS}')
+        self.observed_marker = bool((completion or {}).get(
+            'observed_marker', False))
+        if observed_channel is None:
+            observed_channel = self.observed_marker
+        self.observed_channel = bool(observed_channel)
+        channels = 3 + int(self.observed_channel) + 2 * bool(accel_head)
+        if fusion is not None:
+            fusion = dict(fusion, pos_channels=channels - 2 * bool(
+                accel_head), accel_channels=2)
+            fusion.setdefault('out_channels', 8)
+            channels += fusion['out_channels']
+        backbone = dict(backbone, in_channels=channels)
+        super().__init__(
+            backbone=backbone, cls_head=cls_head,
+            data_preprocessor=data_preprocessor, train_cfg=train_cfg,
+            test_cfg=test_cfg)
+        self.streams = tuple(streams)
+        self.stream_augment_prob = float(stream_augment_prob)
+        self.accel_scale = float(accel_scale)
+        self.fusion = MODELS.build(fusion) if fusion else None
+        self.accel_head = MODELS.build(accel_head) if accel_head else None
+        self.loss_accel_weight = loss_accel_weight
+        self.completion = None
+        if completion is not None:
             self.completion = build_completion_model(
                 completion['checkpoint'], completion.get('model'))
-            self.observed_marker = bool(
-                completion.get('observed_marker', False))
         self.decomposition = None
         if decomposition is not None:
             decomposition = dict(decomposition)
@@ -158,7 +182,6 @@ class FineTecRecognizer(BaseRecognizer):
                 weak_cfg=perturb_config(decomposition.get('weak'),
                                         WEAK_DEFAULT),
                 parents=decomposition.get('parents'))
-            self.decomposition_seed = decomposition.get('seed', 0)
         self._register_load_state_dict_pre_hook(_portable_completion,
                                                 with_module=True)
 
@@ -173,7 +196,9 @@ class FineTecRecognizer(BaseRecognizer):
         """(B, nc, M, T, V, 3) [x, y, score] → (B, nc, M, T, V, 2S+1) by the
         hosted completion and/or decomposition (identity without them).
         With ``completion=dict(observed_marker=True)`` the score channel of
-        restored frames is negated (:func:`mark_restored_frames`)."""
+        restored frames is negated (:func:`mark_restored_frames`). The
+        decomposition perturbs in training only: at test time S_dyna and
+        S_stat are copies of S_base (the test path is deterministic)."""
         if self.completion is None and self.decomposition is None:
             return inputs
         B, nc, M, T, V, _ = inputs.shape
@@ -184,29 +209,18 @@ class FineTecRecognizer(BaseRecognizer):
                 coords, scores)
             if self.observed_marker:
                 scores = mark_restored_frames(scores, observed)
-        streams = dict(base=coords)
-        if self.decomposition is not None:
-            if self.training:
-                # the ranks' main processes share numpy's seed
-                rng = SequenceRandom.from_numpy(B * nc * M, salt=get_rank())
-            else:
-                if not data_samples or 'frame_dir' not in data_samples[
-                        0].metainfo:
-                    raise ValueError(
-                        'FineTecRecognizer(decomposition=...) needs '
-                        "'frame_dir' in the data samples at test time: add "
-                        "it to PackActionInputs' meta_keys")
-                rng = SequenceRandom.for_samples(
-                    [d.metainfo['frame_dir'] for d in data_samples], nc, M,
-                    self.decomposition_seed)
-            dyna, stat, _ = decompose(coords, rng=rng,
-                                      **self.decomposition)
+        streams = dict(base=coords, dyna=coords, stat=coords)
+        if self.decomposition is not None and self.training:
+            # the ranks' main processes share numpy's seed
+            rng = SequenceRandom.from_numpy(B * nc * M, salt=get_rank())
+            dyna, stat, _ = decompose(coords, rng=rng, **self.decomposition)
             streams.update(dyna=dyna, stat=stat)
         out = torch.cat([streams[s] for s in self.streams] + [scores[..., None]],
                         dim=-1)
         return out.reshape(B, nc, M, T, V, -1)
 
-    def split_streams(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+    def split_streams(self, inputs: Tensor) -> Tuple[Tuple[Tensor, ...],
+                                                     Tensor]:
         """(N, M, T, V, 2S+1) → S streams of (N, M, T, V, 2) and the score
         (N, M, T, V, 1)."""
         expected = 2 * len(self.streams) + 1
@@ -219,25 +233,54 @@ class FineTecRecognizer(BaseRecognizer):
         positions = inputs[..., :-1].split(2, dim=-1)
         return positions, inputs[..., -1:]
 
-    def fuse(self, inputs: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
-        """(N, M, T, V, 2S+1) → backbone input (N, M, T, V, C_fused) and
-        L_Ac (mean over streams), or None without physics."""
+    def select_stream(self, positions: Tuple[Tensor, ...]) -> Tensor:
+        """The position stream the GCN sees, (N, M, T, V, 2): S_base at test
+        time; in training, per clip, S_base with probability
+        1 - ``stream_augment_prob`` and otherwise one of the other streams
+        (equally likely), drawn from numpy's seeded RNG like the
+        decomposition's perturbations."""
+        base = positions[0]
+        if (not self.training or len(positions) == 1
+                or self.stream_augment_prob == 0):
+            return base
+        N = base.shape[0]
+        rng = SequenceRandom.from_numpy(N, salt=get_rank())
+        u = rng.uniform((1, ), base)[:, 0]  # (N, )
+        others = len(positions) - 1
+        p = self.stream_augment_prob
+        # u < 1 - p: base; else stream 1 + floor((u - (1 - p)) / p · others)
+        pick = ((u - (1 - p)).clamp(min=0) / p * others).floor().long() + 1
+        pick = torch.where(u < 1 - p, torch.zeros_like(pick),
+                           pick.clamp(max=others))
+        stacked = torch.stack(positions)  # (S, N, M, T, V, 2)
+        index = pick.view(1, N, 1, 1, 1, 1).expand(1, *base.shape)
+        return stacked.gather(0, index)[0]
+
+    def backbone_input(self, inputs: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """(N, M, T, V, 2S+1) → backbone input (N, M, T, V, C) and L_Ac (or
+        None without physics). Channels: x, y, score of the selected stream
+        (S_base at test time), then the observed flag, then a, then the
+        fusion's output (each only when configured)."""
         N, M, T, V, _ = inputs.shape
-        positions, score = self.split_streams(inputs)
-        accels, loss_accel = None, None
+        positions, marked = self.split_streams(inputs)
+        pos = self.select_stream(positions)
+        score_obs = marker_channels(marked[..., 0])  # (N, M, T, V, 2)
+        channels = [pos, score_obs[..., :1]]
+        if self.observed_channel:
+            channels.append(score_obs[..., 1:])
+        accel, loss_accel = None, None
         if self.accel_head is not None:
-            # all streams in one call of the (shared) head: S x fewer
-            # kernel launches; the head has no batch statistics, and the
-            # mean of S equal-sized per-stream MSEs is the MSE over all
-            S = len(positions)
-            stacked = torch.stack(positions).reshape(S * N * M, T, V, 2)
-            out = self.accel_head(stacked)
+            out = self.accel_head(pos.reshape(N * M, T, V, 2))
             loss_accel = self.accel_head.loss(out)
-            accels = torch.cat(out['accel'].reshape(S, N * M, T, V, 2).unbind(),
-                               dim=-1)
-        pos = inputs.reshape(N * M, T, V, -1)
-        fused = self.fusion(pos, accels)
-        return fused.reshape(N, M, T, V, -1), loss_accel
+            accel = self.accel_scale * out['accel'].reshape(N, M, T, V, 2)
+            channels.append(accel)
+        if self.fusion is not None:
+            identity = torch.cat(channels[:2 + self.observed_channel], -1)
+            extra = self.fusion(
+                identity.reshape(N * M, T, V, -1),
+                None if accel is None else accel.reshape(N * M, T, V, 2))
+            channels.append(extra.reshape(N, M, T, V, -1))
+        return torch.cat(channels, dim=-1), loss_accel
 
     def extract_feat(self,
                      inputs: Tensor,
@@ -249,9 +292,9 @@ class FineTecRecognizer(BaseRecognizer):
         carries ``loss_aux = dict(loss_accel=...)``."""
         inputs = self.hosted_inputs(inputs, data_samples)
         B, nc = inputs.shape[:2]
-        fused, loss_accel = self.fuse(inputs.reshape((B * nc, ) +
-                                                     inputs.shape[2:]))
-        feats = self.backbone(fused)
+        x, loss_accel = self.backbone_input(
+            inputs.reshape((B * nc, ) + inputs.shape[2:]))
+        feats = self.backbone(x)
         kwargs_out: Dict = dict()
         if loss_accel is not None and self.training:
             kwargs_out['loss_aux'] = dict(

@@ -59,14 +59,22 @@ def test_stream_subsets_are_slices_of_the_full_output(streams):
         DecompositionAugment(streams=('base', 'motion'))
 
 
-def test_test_mode_is_deterministic_per_sample():
-    t = DecompositionAugment(test_mode=True)
+def test_test_mode_copies_s_base_by_default():
+    """The test path perturbs nothing: S_dyna = S_stat = S_base."""
+    out = DecompositionAugment(test_mode=True)(sample('a'))['keypoint']
+    assert np.array_equal(out[..., 2:4], out[..., :2])
+    assert np.array_equal(out[..., 4:6], out[..., :2])
+
+
+def test_test_perturb_is_deterministic_per_sample():
+    t = DecompositionAugment(test_mode=True, test_perturb=True)
     a = t(sample('a'))['keypoint']
     b = t(sample('a'))['keypoint']
     c = t(sample('b'))['keypoint']
     assert np.array_equal(a, b)
     assert not np.array_equal(a[..., 2:], c[..., 2:])
-    d = DecompositionAugment(test_mode=True, seed=1)(sample('a'))['keypoint']
+    d = DecompositionAugment(test_mode=True, test_perturb=True,
+                             seed=1)(sample('a'))['keypoint']
     assert not np.array_equal(a[..., 2:], d[..., 2:])
 
 
@@ -84,7 +92,7 @@ def test_missing_frames_stay_zero_after_corruption():
     res = SkeletonCorrupt(level='severe', test_mode=True)(sample())
     missing = ~res['frame_mask']
     assert missing.sum() == 24
-    out = DecompositionAugment(test_mode=True,
+    out = DecompositionAugment(test_mode=True, test_perturb=True,
                                strong=dict(noise_std=0.3))(res)
     assert (out['keypoint'][:, missing] == 0).all()
     assert (out['keypoint_score'][:, missing] == 0).all()
@@ -93,7 +101,7 @@ def test_missing_frames_stay_zero_after_corruption():
 
 def test_pipeline_equals_batched_model_path():
     names = ['s0', 's1', 's2']
-    t = DecompositionAugment(test_mode=True, seed=3)
+    t = DecompositionAugment(test_mode=True, test_perturb=True, seed=3)
     fmt = TRANSFORMS.build(dict(type='FormatGCNInput', num_person=2))
     outs = []
     for i, n in enumerate(names):
@@ -110,7 +118,7 @@ def test_pipeline_equals_batched_model_path():
 
 
 def test_padded_person_does_not_change_real_person():
-    res = DecompositionAugment(test_mode=True)(sample('p', M=1))
+    res = DecompositionAugment(test_mode=True, test_perturb=True)(sample('p', M=1))
     fmt = TRANSFORMS.build(dict(type='FormatGCNInput', num_person=2))
     kp = torch.from_numpy(fmt(copy.deepcopy(res))['keypoint'])
     base = kp[..., :2].reshape(-1, 16, 17, 2)  # (clip, person) order

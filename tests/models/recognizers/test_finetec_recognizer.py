@@ -1,4 +1,6 @@
-"""FineTecRecognizer: stream split, physics loss, fusion, clip averaging."""
+"""FineTecRecognizer: identity path, observed channel, deterministic test
+path, stream augmentation, physics loss, clip averaging."""
+import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
@@ -33,15 +35,16 @@ def inputs(B=3, nc=1, M=1, T=16, C=7):
     return 0.3 * torch.randn(B, nc, M, T, 17, C)
 
 
-def test_loss_is_ce_plus_weighted_mean_accel_loss():
-    model = build(loss_accel_weight=0.5)
+def test_loss_is_ce_plus_weighted_accel_loss_of_the_fed_stream():
+    """L_Ac is the head's loss on the stream the GCN is fed (S_base when
+    no clip is augmented)."""
+    model = build(loss_accel_weight=0.5, stream_augment_prob=0.)
     x = inputs()
     losses = model(x, samples(3), mode='loss')
     assert set(losses) >= {'loss_cls', 'loss_accel'}
     positions, _ = model.split_streams(x[:, 0])
-    expected = torch.stack([
-        model.accel_head.loss(model.accel_head(p.reshape(3, 16, 17, 2)))
-        for p in positions]).mean()
+    expected = model.accel_head.loss(
+        model.accel_head(positions[0].reshape(3, 16, 17, 2)))
     torch.testing.assert_close(losses['loss_accel'], 0.5 * expected)
 
 
@@ -49,7 +52,7 @@ def test_gradients_reach_every_module():
     model = build()
     losses = model(inputs(), samples(3), mode='loss')
     (losses['loss_cls'] + losses['loss_accel']).backward()
-    for name in ('fusion', 'accel_head', 'backbone', 'cls_head'):
+    for name in ('accel_head', 'backbone', 'cls_head'):
         grads = [p.grad for p in getattr(model, name).parameters()
                  if p.requires_grad]
         assert any(g is not None and g.abs().sum() > 0 for g in grads), name
@@ -70,31 +73,124 @@ def test_predict_averages_clips():
                                                                       abs=1e-5)
 
 
-def test_streams_change_only_what_they_should():
-    """The dyna channels influence the output; with streams=('base',) the
-    model takes (x, y, score) only."""
-    model = build().eval()
-    x = inputs()
-    y = x.clone()
-    y[..., 2:4] += 0.5  # perturb S_dyna only
+def test_identity_path_is_the_plain_gcn_on_s_base():
+    """Decomposition, physics and marker off: FineTec's output is the
+    backbone's (and head's) on S_base's (x, y, score), bit for bit; with
+    three streams at test time it reads S_base only."""
+    for kwargs, C in ((dict(streams=('base', )), 3), (dict(), 7)):
+        model = build(accel_head=None, **kwargs).eval()
+        x = inputs(B=2, nc=2, C=C).abs()  # unmarked scores >= 0
+        plain = torch.cat([x[..., :2], x[..., -1:]], -1).reshape(
+            4, 1, 16, 17, 3)
+        with torch.no_grad():
+            ours = model(x, mode='tensor')
+            reference = model.backbone(plain)
+        assert model.backbone.data_bn.num_features == 3 * 17
+        torch.testing.assert_close(ours, reference, rtol=0, atol=0)
+
+
+def test_physics_and_marker_add_channels_after_the_identity_ones():
+    """The first three backbone channels are S_base's x, y and the unsigned
+    score, whatever else is fed; then the 0/1 observed flag, then
+    accel_scale · a."""
+    model = build(observed_channel=True, accel_scale=10.).eval()
+    x = inputs(B=2, M=2)[:, 0]  # (2, M=2, T, V, 7), signed scores
     with torch.no_grad():
-        assert not torch.allclose(model(x, mode='tensor'),
-                                  model(y, mode='tensor'))
-    base_only = build(streams=('base', )).eval()
+        fed, _ = model.backbone_input(x)
+        out = model.accel_head(x[..., :2].reshape(4, 16, 17, 2))
+    assert fed.shape[-1] == 6
+    torch.testing.assert_close(fed[..., :2], x[..., :2], rtol=0, atol=0)
+    torch.testing.assert_close(fed[..., 2], x[..., -1].abs(), rtol=0, atol=0)
+    assert torch.equal(fed[..., 3], (x[..., -1] > 0).float())
+    torch.testing.assert_close(fed[..., 4:],
+                               10 * out['accel'].reshape(2, 2, 16, 17, 2))
+
+
+def test_observed_channel_tells_observed_restored_and_absent_apart():
+    """Marked scores (> 0 observed, < 0 restored, 0 absent) become an
+    unsigned score and a 0/1 flag: the three cases differ, and the score
+    channel is the same with or without the marker."""
+    model = build(accel_head=None, streams=('base', ),
+                  observed_channel=True).eval()
+    x = inputs(B=1, C=3)[:, 0]
+    x[..., 2] = 0.8
+    x[:, :, 4:8, :, 2] = -0.8  # restored frames
+    x[:, :, 10, 3, 2] = 0.  # an absent joint
     with torch.no_grad():
-        feats = base_only(inputs(C=3), mode='tensor')
-    assert feats.shape[:3] == (3, 1, 64)
-    with pytest.raises(ValueError, match='expects 3 input channels'):
-        base_only(inputs(C=7), mode='tensor')
+        fed, _ = model.backbone_input(x)
+    score, flag = fed[..., 2], fed[..., 3]
+    assert torch.all(score[:, :, 4:8] == 0.8) and torch.all(flag[:, :,
+                                                               4:8] == 0)
+    assert flag[0, 0, 0, 0] == 1 and score[0, 0, 0, 0] == pytest.approx(0.8)
+    assert flag[0, 0, 10, 3] == 0 and score[0, 0, 10, 3] == 0
+    assert set(flag.unique().tolist()) == {0., 1.}
+
+
+def test_test_path_is_deterministic_and_noise_free():
+    """In eval mode the hosted decomposition perturbs nothing (S_dyna =
+    S_stat = S_base) and the output does not depend on the sample's
+    identity; in training the fed stream is perturbed for about
+    stream_augment_prob of the clips."""
+    model = build(decomposition=dict(regions='coco')).eval()
+    raw = inputs(B=4, nc=2, C=3).abs()
+    with torch.no_grad():
+        made = model.hosted_inputs(raw)
+        a = model(raw, mode='tensor')
+        b = model(raw, mode='tensor')
+    for k in (2, 4):
+        assert torch.equal(made[..., k:k + 2], made[..., :2])
+    assert torch.equal(a, b)
+    model.train()
+    np.random.seed(0)
+    with torch.no_grad():
+        made = model.hosted_inputs(raw)
+    assert not torch.equal(made[..., 2:4], made[..., :2])
+
+
+@pytest.mark.parametrize('prob', [0., 0.5, 1.])
+def test_training_feeds_s_base_with_probability_one_minus_p(prob):
+    model = build(stream_augment_prob=prob).train()
+    N = 400
+    x = torch.zeros(N, 1, 16, 17, 7)
+    x[..., 2:4] = 1.  # S_dyna
+    x[..., 4:6] = 2.  # S_stat
+    np.random.seed(0)
+    picked = model.select_stream(model.split_streams(x)[0])[:, 0, 0, 0, 0]
+    share = torch.stack([(picked == v).float().mean() for v in (0., 1.,
+                                                                2.)])
+    expected = torch.tensor([1 - prob, prob / 2, prob / 2])
+    assert torch.all((share - expected).abs() < 0.08), share
+    # a clip is fed one stream whole
+    whole = model.select_stream(model.split_streams(x)[0])
+    assert torch.all(whole == whole[:, :1, :1, :1, :1])
+
+
+def test_physics_loss_cannot_be_met_by_closing_the_gate():
+    """With loss_target='lagrangian' L_Ac gives the gate no gradient: the
+    recognition loss alone decides how much of S̈ is fed."""
+    model = build(accel_head=dict(SMALL_PHYSICS, loss_target='lagrangian'))
+    losses = model(inputs(), samples(3), mode='loss')
+    losses['loss_accel'].backward()
+    gate = [p.grad for p in model.accel_head.gate_net.parameters()]
+    assert all(g is None or g.abs().sum() == 0 for g in gate)
+    others = [p.grad for p in model.accel_head.g_net.parameters()]
+    assert any(g is not None and g.abs().sum() > 0 for g in others)
 
 
 def test_ablations_build_and_train():
-    for kwargs in (dict(accel_head=None), dict(fusion=dict(type='MLPFusion'))):
+    for kwargs in (dict(accel_head=None), dict(fusion=dict(type='MLPFusion')),
+                   dict(fusion=dict(type='CrossAttentionFusion'))):
         model = build(**kwargs)
         losses = model(inputs(), samples(3), mode='loss')
         assert ('loss_accel' in losses) == (kwargs.get('accel_head', 1)
                                             is not None)
         losses['loss_cls'].backward()
+        model.eval()
+        x = inputs()
+        with torch.no_grad():
+            fed, _ = model.backbone_input(x[:, 0])
+        # the extra fusion channels come after the identity ones
+        torch.testing.assert_close(fed[..., :2], x[:, 0, ..., :2])
 
 
 @pytest.mark.parametrize('backbone', [
@@ -111,13 +207,19 @@ def test_other_gcn_backbones(backbone):
     assert preds[0].pred_scores.item.shape == (5, )
 
 
-def test_invalid_streams_rejected():
+def test_invalid_arguments_rejected():
     with pytest.raises(ValueError, match='subset'):
         build(streams=('base', 'velocity'))
+    with pytest.raises(ValueError, match="starting with 'base'"):
+        build(streams=('dyna', ))
+    with pytest.raises(ValueError, match='stream_augment_prob'):
+        build(stream_augment_prob=1.5)
+    with pytest.raises(ValueError, match='expects 3 input channels'):
+        build(streams=('base', ))(inputs(C=7), mode='tensor')
 
 
 def test_multi_gcn_averages_six_stream_scores():
-    model = build(type='FineTecMultiGCN', fusion=None)
+    model = build(type='FineTecMultiGCN')
     assert len(model.extra_backbones) == 5 and len(model.extra_heads) == 5
     losses = model(inputs(), samples(3), mode='loss')
     assert set(losses) >= {'loss_cls', 'loss_accel'}
@@ -132,7 +234,7 @@ def test_multi_gcn_averages_six_stream_scores():
         # each stream's head sees (x, y, score) of its own stream
         positions, score = model.split_streams(x.reshape(4, 1, 16, 17, 7))
         first = model.cls_head(model.backbone(
-            torch.cat([positions[0], score], -1)))
+            torch.cat([positions[0], score.abs()], -1)))
     assert scores.shape == (4, 5) and not torch.allclose(scores, first)
     expected = torch.softmax(scores, -1).reshape(2, 2, 5).mean(1)
     torch.testing.assert_close(
@@ -159,7 +261,7 @@ def test_forward_backward_persons_and_clips(M, nc):
 
 
 def test_multi_gcn_trains_on_several_clips():
-    model = build(type='FineTecMultiGCN', fusion=None)
+    model = build(type='FineTecMultiGCN')
     x = inputs(B=2, nc=3).requires_grad_()
     losses = model(x, samples(2), mode='loss')
     (losses['loss_cls'] + losses['loss_accel']).backward()
@@ -169,9 +271,9 @@ def test_multi_gcn_trains_on_several_clips():
 def test_multi_gcn_hosts_decomposition_like_the_single_gcn():
     """With a hosted decomposition the Multi-GCN decomposes raw (x, y,
     score) inputs itself, giving the scores of the 7-channel inputs."""
-    hosted = build(type='FineTecMultiGCN', fusion=None,
+    hosted = build(type='FineTecMultiGCN',
                    decomposition=dict(regions='coco'))
-    plain = build(type='FineTecMultiGCN', fusion=None)
+    plain = build(type='FineTecMultiGCN')
     plain.load_state_dict(hosted.state_dict())
     hosted.eval(), plain.eval()
     raw = inputs(B=2, nc=2, C=3)
@@ -188,21 +290,3 @@ def test_multi_gcn_hosts_decomposition_like_the_single_gcn():
     hosted.train()
     losses = hosted(inputs(B=2, C=3), samples(2), mode='loss')
     assert set(losses) >= {'loss_cls', 'loss_accel'}
-
-
-def test_fuse_equals_one_accel_head_call_per_stream():
-    """fuse() runs the shared head once on all streams; the result is the
-    per-stream computation's (accelerations concatenated in stream order,
-    L_Ac the mean of the per-stream losses)."""
-    model = build().eval()
-    x = inputs(B=2, M=2).reshape(2, 2, 16, 17, 7)
-    with torch.no_grad():
-        fused, loss = model.fuse(x)
-        positions, _ = model.split_streams(x)
-        outs = [model.accel_head(p.reshape(4, 16, 17, 2)) for p in positions]
-        accels = torch.cat([o['accel'] for o in outs], dim=-1)
-        expected = model.fusion(x.reshape(4, 16, 17, 7), accels)
-        loss_ref = torch.stack([model.accel_head.loss(o) for o in outs]).mean()
-    torch.testing.assert_close(fused, expected.reshape(2, 2, 16, 17, -1),
-                               rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(loss, loss_ref, rtol=1e-5, atol=1e-9)

@@ -21,6 +21,8 @@ def build(config, pkl, marker=True):
     if cfg.model.completion is not None:
         assert cfg.model.completion.observed_marker is True
         cfg.model.completion.observed_marker = marker
+    if cfg.model.get('observed_channel') is not None:  # pipeline configs
+        cfg.model.observed_channel = marker
     for step in cfg.get('input_transforms') or []:
         if step.type == 'ICLCompletion':
             assert step.observed_marker is True
