@@ -99,3 +99,137 @@ def test_every_documented_tool_is_exercised_by_a_test_or_make():
         f'{doc}: {tool}' for doc, tool, _ in documented_commands()
         if tool not in tests_text and osp.basename(tool) not in tests_text})
     assert not unexercised, unexercised
+
+
+def bash_lines(doc):
+    """The command lines of a doc's bash blocks, continuation lines joined,
+    comments dropped and ``$VAR`` / ``${VAR}`` expanded from the block's
+    own ``VAR=value`` assignments."""
+    for block in BLOCK.findall(open(doc).read()):
+        env = {}
+        for line in block.replace('\\\n', ' ').splitlines():
+            line = line.split('#')[0].strip()
+            words = line.split()
+            if words and all(re.fullmatch(r'[A-Z_]+=\S+', w) for w in words):
+                env.update(w.split('=', 1) for w in words)
+                continue
+            for name, value in env.items():
+                line = re.sub(rf'\$\{{{name}\}}|\${name}(?![A-Za-z_])',
+                              value, line)
+            if line:
+                yield line
+
+
+def flag_values(words, flag):
+    """The words after ``flag`` up to the next ``--flag``."""
+    if flag not in words:
+        return []
+    rest = words[words.index(flag) + 1:]
+    end = next((i for i, w in enumerate(rest) if w.startswith('--')),
+               len(rest))
+    return rest[:end]
+
+
+def produced_work_dirs():
+    """The folders the documented commands write checkpoints to: ``make
+    demo`` (work_dirs/demo), every ``--work-dir``, ``tools/train.py
+    CONFIG``'s default work_dirs/<config name>, and the run folders of
+    ``run_experiments.py`` (work root, config, options, seed)."""
+    from tests.utils import load_tool
+    sweep = load_tool('tools/analysis/run_experiments.py')
+    dirs = {'work_dirs/demo'}
+    for doc in DOCS:
+        for line in bash_lines(doc):
+            words = line.split()
+            dirs.update(flag_values(words, '--work-dir')[:1])
+            tools = [w for w in words if w.endswith('.py')]
+            if tools and tools[0] == 'tools/train.py' and \
+                    '--work-dir' not in words and len(tools) > 1:
+                dirs.add('work_dirs/' + osp.splitext(
+                    osp.basename(tools[1]))[0])
+            if tools and tools[0] == 'tools/analysis/run_experiments.py':
+                configs = [w for w in words[words.index(tools[0]) + 1:]
+                           if w.endswith('.py') and not w.startswith('--')]
+                root = (flag_values(words, '--work-root')
+                        or ['work_dirs/experiments'])[0]
+                seeds = flag_values(words, '--seeds') or ['0', '1', '2']
+                options = flag_values(words, '--cfg-options')
+                for config in configs:
+                    for seed in seeds:
+                        dirs.add(sweep.run_dir(config, seed, root, options))
+    return dirs
+
+
+def test_checkpoints_in_the_docs_are_made_by_a_documented_command():
+    """A checkpoint path under work_dirs/ that a page tells the reader to
+    use lies in a folder that ``make demo`` or a documented command writes
+    (not, e.g., work_dirs/<config> when the page trained with make demo)."""
+    produced = produced_work_dirs()
+    stray = []
+    for doc in DOCS:
+        for path in re.findall(r'work_dirs/[\w./@-]+\.pth', open(doc).read()):
+            if osp.dirname(path) not in produced:
+                stray.append(f'{osp.relpath(doc, ROOT)}: {path}')
+    assert not stray, stray
+
+
+def test_python_modules_named_by_the_docs_are_installed():
+    """``python -m MODULE`` anywhere in the docs names a module of the
+    environment `make install` builds (no `mim`, which it does not
+    install)."""
+    import importlib.util
+    missing = []
+    for doc in DOCS:
+        for module in re.findall(r'python -m ([\w.]+)', open(doc).read()):
+            if importlib.util.find_spec(module.split('.')[0]) is None:
+                missing.append(f'{osp.relpath(doc, ROOT)}: {module}')
+    assert not missing, missing
+
+
+def test_readme_demo_figures_are_the_shipped_finetec_record():
+    """Every accuracy the README's demo section gives (other than chance)
+    is a seed of the shipped FineTec's severe record, the figures `make
+    demo` is compared with; nothing measured with an earlier network."""
+    import json
+    text = open(osp.join(ROOT, 'README.md')).read()
+    section = text.split('## The demo data is synthetic')[1].split('\n## ')[0]
+    record = json.load(open(osp.join(
+        ROOT, 'docs', 'benchmarks', 'results_demo_completion_v2.json')))
+    seeds = record['runs'][
+        'finetec_1xb32-u16-16e_demo-severe@icl_demo-a35cca84+marker']
+    allowed = {f"{v['acc/top1']:.3f}" for v in seeds.values()}
+    allowed.add(f'{1 / 24:.3f}')  # chance
+    figures = re.findall(r'(?<![\d.])0\.\d{3,4}(?!\d)', section)
+    assert figures, 'the demo section gives no figure'
+    stale = [f for f in figures if f'{float(f):.3f}' not in allowed]
+    assert not stale, stale
+
+
+def test_minor_restoration_gain_is_read_from_its_record():
+    """results.md's "N % lower missing-frame MPJPE" of the completion
+    network at minor is the figure of the restoration record."""
+    import json
+    rows = json.load(open(osp.join(ROOT, 'docs', 'benchmarks',
+                                   'restoration_demo.json')))
+    at = {r['method']: r['mpjpe_missing'] for r in rows
+          if r['level'] == 'minor'}
+    gain = round(100 * (1 - at['icl'] / at['linear']))
+    text = open(osp.join(ROOT, 'docs', 'results.md')).read()
+    stated = re.findall(r'(\d+) % lower\s+missing-frame MPJPE', text)
+    assert stated == [str(gain)], (stated, gain)
+
+
+def test_walkthrough_tests_the_last_epoch_it_trains():
+    """The FineGym walkthrough tests the checkpoint its training command
+    writes last (its config's max_epochs), in the folder it trained to."""
+    from mmengine.config import Config
+    text = open(osp.join(ROOT, 'docs', 'finegym_walkthrough.md')).read()
+    lines = list(bash_lines(osp.join(ROOT, 'docs', 'finegym_walkthrough.md')))
+    (train, ) = [ln for ln in lines if ln.startswith('tools/dist_train.sh')]
+    (test, ) = [ln for ln in lines if ln.startswith('tools/dist_test.sh')]
+    config = train.split()[1]
+    assert test.split()[1] == config
+    epochs = Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs
+    work_dir = flag_values(train.split(), '--work-dir')[0]
+    assert test.split()[2] == f'{work_dir}/epoch_{epochs}.pth'
+    assert f'`epoch_{epochs}.pth`' in text

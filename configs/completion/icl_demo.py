@@ -1,5 +1,6 @@
 # In-context completion pre-trained on the synthetic demo data, sized for a
-# 2-core CPU (about 10 minutes). Deviations from the paper recipe
+# 2-core CPU (47 minutes measured for the shipped icl_demo-a35cca84 on the
+# shared 2-core AMD EPYC, docs/completion.md). Deviations from the paper recipe
 # (configs/completion/icl_gym99.py), all for the short CPU run:
 #   * 16 MLP blocks instead of 48 (3x faster per iteration; 22k parameters);
 #   * 12,000 iterations instead of 40k;

@@ -4,7 +4,7 @@
 
     python tools/misc/demo_summary.py work_dirs/demo/test \
         --config configs/finetec_demo_severe_quick.py \
-        --checkpoint work_dirs/demo/epoch_6.pth \
+        --checkpoint work_dirs/demo/epoch_10.pth \
         --label-map data/demo/label_map.txt
 
 It reads the metrics that ``tools/test.py`` logged (the newest
@@ -39,7 +39,7 @@ def parse_args(argv=None):
         'the heading)')
     parser.add_argument(
         '--checkpoint', help='the checkpoint that was tested (its name, '
-        'e.g. epoch_6.pth, says how long the demo trained)')
+        'e.g. epoch_10.pth, says how long the demo trained)')
     parser.add_argument(
         '--label-map', help='label map of the demo data (one class a line): '
         'gives the number of classes, hence chance accuracy')
