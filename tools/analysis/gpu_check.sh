@@ -10,7 +10,8 @@
 #    with tools/infer.py --device DEVICE;
 # 4. tools/analysis/gpu_consistency.py: hosted completion + decomposition +
 #    physics give the CPU's model inputs and scores on DEVICE (1e-4), and the
-#    counter-based random streams are bit-identical.
+#    counter-based random streams agree (uniforms bit-identical, Box–Muller
+#    normals within 1e-5: float32 log1p/cos/sin round differently on GPUs).
 # --device cpu is the dry run (CI, `make test`): tiny sizes, same steps
 # (no --amp: benchmark.py's AMP needs CUDA).
 # PYTHON selects the interpreter. Exit code: 1 if any step fails.

@@ -14,7 +14,10 @@ clips, severe corruption), in test mode:
   scores, same tolerance;
 * the counter-based random streams (``SequenceRandom``) of the
   decomposition, including keys near 2^64 (int64 wrap-around on the
-  device): uniforms and normals **bit-identical** on both devices.
+  device): uniforms **bit-identical** on both devices (exact integer
+  hashes); Box–Muller normals within ``--normal-atol`` (1e-5: float32
+  ``log1p`` / ``cos`` / ``sin`` are not correctly rounded, so CPU and CUDA
+  differ by a few ulps).
 
 With ``--device cpu`` (the dry run CI exercises) the device is the CPU
 itself, so every check must hold exactly; the script still runs every
@@ -39,6 +42,9 @@ def parse_args(argv=None):
     parser.add_argument('--config', default='configs/finetec_demo_severe.py')
     parser.add_argument('--num-samples', type=int, default=8)
     parser.add_argument('--atol', type=float, default=1e-4)
+    parser.add_argument(
+        '--normal-atol', type=float, default=1e-5,
+        help='tolerance of the Box-Muller normals between devices')
     parser.add_argument('--json', help='write the figures to this file')
     return parser.parse_args(argv)
 
@@ -63,24 +69,35 @@ def test_batch(cfg, num_samples, tmp_dir):
     return pseudo_collate([dataset[i] for i in range(len(dataset))])
 
 
-def streams_identical(device) -> dict:
-    """Uniforms and normals of the same keys on the CPU and ``device``."""
+def stream_checks(device, normal_atol: float) -> dict:
+    """The random streams of the same keys on the CPU and ``device``.
+
+    Uniforms are exact integer hashes scaled by 2^-24, so they must be
+    bit-identical on every device. Normals go through float32 ``log1p`` /
+    ``cos`` / ``sin`` (Box–Muller), which are not correctly rounded and
+    differ by a few ulps between CPU and CUDA libraries: they must agree
+    within ``normal_atol`` (the radius is at most sqrt(2·24·ln 2) ≈ 5.8,
+    so a few ulps of float32 stay below 1e-5).
+    """
     from finetec_mm.functional.sequence_random import \
         SequenceRandom
     keys = [0, 1, 2**31 - 1, 2**32 + 5, 2**63 + 11, 2**64 - 1]
+    cpu, like = torch.zeros(1), torch.zeros(1, device=device)
     out = {}
-    for kind in ('uniform', 'normal'):
-        a = getattr(SequenceRandom(keys), kind)((257, ),
-                                                torch.zeros(1))
-        b = getattr(SequenceRandom(keys), kind)(
-            (257, ), torch.zeros(1, device=device)).cpu()
-        out[f'streams_{kind}_identical'] = bool(torch.equal(a, b))
+    a = SequenceRandom(keys).uniform((257, ), cpu)
+    b = SequenceRandom(keys).uniform((257, ), like).cpu()
+    out['streams_uniform_identical'] = bool(torch.equal(a, b))
     ids = SequenceRandom.for_samples(['demo_a', 'demo_b'], 10, 1, 0)
     again = SequenceRandom.for_samples(['demo_a', 'demo_b'], 10, 1, 0)
-    like = torch.zeros(1, device=device)
     out['streams_for_samples_identical'] = bool(torch.equal(
-        ids.uniform((64, ), torch.zeros(1)), again.uniform((64, ),
-                                                           like).cpu()))
+        ids.uniform((64, ), cpu), again.uniform((64, ), like).cpu()))
+    a = SequenceRandom(keys).normal((257, ), cpu)
+    b = SequenceRandom(keys).normal((257, ), like).cpu()
+    out['streams_normal_max_abs_diff'] = float((a - b).abs().max())
+    out['streams_normal_differing'] = int((a != b).sum())
+    out['streams_normal_atol'] = normal_atol
+    out['streams_normal_within_atol'] = bool(
+        out['streams_normal_max_abs_diff'] <= normal_atol)
     return out
 
 
@@ -127,12 +144,13 @@ def main(argv=None):
     result['scores_max_abs_diff'] = float((cpu_sc - dev_sc).abs().max())
     result['same_top1'] = bool(torch.equal(cpu_sc.argmax(1),
                                            dev_sc.argmax(1)))
-    result.update(streams_identical(args.device))
+    result.update(stream_checks(args.device, args.normal_atol))
     checks = dict(
         inputs=result['inputs_max_abs_diff'] <= args.atol,
         scores=result['scores_max_abs_diff'] <= args.atol,
-        streams=all(v for k, v in result.items()
-                    if k.startswith('streams_')))
+        streams=(result['streams_uniform_identical']
+                 and result['streams_for_samples_identical']
+                 and result['streams_normal_within_atol']))
     result['checks'] = checks
     result['passed'] = all(checks.values())
     for name, ok in checks.items():
@@ -140,8 +158,10 @@ def main(argv=None):
     print(f"model inputs {tuple(cpu_in.shape)}: max |cpu - "
           f"{args.device}| = {result['inputs_max_abs_diff']:.3g}; class "
           f"scores: {result['scores_max_abs_diff']:.3g} (tolerance "
-          f'{args.atol:g}); random streams bit-identical: '
-          f"{checks['streams']}")
+          f'{args.atol:g}); random streams: uniforms bit-identical '
+          f"{result['streams_uniform_identical']}, normals max |diff| "
+          f"{result['streams_normal_max_abs_diff']:.3g} (tolerance "
+          f'{args.normal_atol:g})')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=2)
