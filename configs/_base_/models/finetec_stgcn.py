@@ -10,7 +10,7 @@
 # the test path has no random perturbation. The physics loss supervises the
 # Lagrangian estimate itself (`loss_target='lagrangian'`), so it cannot be
 # met by closing the gate, against the second difference of the clip after
-# one smoothing pass (`pseudo_smoothing=1`), which re-encodes less of the
+# two smoothing passes (`pseudo_smoothing=2`), which re-encodes less of the
 # drop mask. `completion_checkpoint` and `num_classes` come from the dataset
 # piece. The `*_pipeline` configs run completion + decomposition as
 # data-pipeline transforms instead (ICLCompletion, DecompositionAugment).
@@ -21,7 +21,7 @@ model = dict(
     cls_head=dict(type='GCNHead', num_classes=None, in_channels=256),
     accel_head=dict(
         type='LagrangianAccelHead', loss_target='lagrangian',
-        pseudo_smoothing=1),
+        pseudo_smoothing=2),
     accel_scale=10.,
     streams=('base', 'dyna', 'stat'),
     stream_augment_prob=0.5,
