@@ -3,6 +3,10 @@
 #             beside the figures of docs/results.md (under 10 minutes on a
 #             fresh 2-core machine, install included; see the README).
 # make test : set up .venv and run the test suite.
+# make results : rerun every row of the results tables at this commit
+#             (tools/analysis/results_runs.txt; resumable, one torch thread;
+#             RESULTS_ARGS='--dry-run' lists the runs and the CPU time they
+#             need, RESULTS_ARGS='--only severe' one table).
 PYTHON ?= python3
 VENV ?= .venv
 VPY := $(VENV)/bin/python
@@ -15,8 +19,9 @@ DEMO_WORK_DIR ?= work_dirs/demo
 # training step took 0.30 s with one thread and 0.6-0.9 s with two.
 DEMO_THREADS ?= 1
 PYTEST_ARGS ?=
+RESULTS_ARGS ?=
 
-.PHONY: install demo demo-data test clean
+.PHONY: install demo demo-data test results clean
 
 install: $(STAMP)
 
@@ -51,6 +56,9 @@ demo: demo-data
 # pytest exits 5 when it collects no test: not a failure of the code.
 test: install
 	$(VPY) -m pytest tests $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+results: demo-data
+	OMP_NUM_THREADS=1 $(VPY) tools/analysis/reproduce_results.py $(RESULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) work_dirs data/demo
