@@ -42,6 +42,15 @@ def _mul32(x: Tensor, c: int) -> Tensor:
     return (x * c) & MASK32
 
 
+def _numel(shape: Sequence[int]) -> int:
+    """Product of ``shape`` in plain Python (traceable by dynamo, unlike
+    ``np.prod``)."""
+    count = 1
+    for size in shape:
+        count *= int(size)
+    return count
+
+
 def mix32(x: Tensor) -> Tensor:
     """A bijective 32-bit avalanche hash of int64 values in [0, 2^32)."""
     x = x ^ (x >> 16)
@@ -140,7 +149,7 @@ class SequenceRandom:
 
     def uniform(self, shape: Sequence[int], like: Tensor) -> Tensor:
         """(N, *shape) uniforms in [0, 1) on ``like``'s device and dtype."""
-        count = int(np.prod(shape, dtype=np.int64))
+        count = _numel(shape)
         u = self._take(count, like.device)
         return u.reshape((len(self), ) + tuple(shape)).to(like.dtype)
 
@@ -148,7 +157,7 @@ class SequenceRandom:
         """(N, *shape) standard normals: Box–Muller on ``ceil(n / 2)`` pairs
         of uniforms, both outputs used (``n`` = prod(shape) positions,
         rounded up to even)."""
-        count = int(np.prod(shape, dtype=np.int64))
+        count = _numel(shape)
         pairs = (count + 1) // 2
         u = self._take(2 * pairs, like.device)
         radius = torch.sqrt(-2 * torch.log1p(-u[:, :pairs]))
