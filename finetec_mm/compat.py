@@ -18,20 +18,59 @@ Traps handled elsewhere, by design rather than by patching:
 """
 import importlib.util
 import os
+import sys
 
 import numpy as np
 import torch
 
 
-def check_pkg_resources() -> None:
-    """Trap: mmengine 0.10.7 imports ``pkg_resources`` to resolve
-    ``pkg::``-style config paths, which setuptools >= 81 no longer ships.
-    The requirement ``setuptools<81`` fixes it; this gives a clear message if
-    an environment was installed without it."""
-    if importlib.util.find_spec('pkg_resources') is None:
+class _ShimFinder:
+    """Meta-path finder that serves one module name from a file of ours (a
+    real spec, so ``importlib.reload`` of it works as mmengine expects)."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name, self.path = name, path
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_file_location(fullname, self.path)
+
+
+def provide_pkg_resources() -> None:
+    """Trap: mmengine 0.10.7 imports ``pkg_resources`` (``is_installed``,
+    ``get_installed_path``: ``pkg::`` config paths, ``collect_env``'s
+    package checks), which setuptools >= 81 no longer ships, nor does a
+    Python without setuptools. Where it is missing, a small stand-in on
+    ``importlib.metadata`` (``finetec_mm/_shims/pkg_resources.py``) is
+    served under that name; a real ``pkg_resources`` is always preferred."""
+    if importlib.util.find_spec('pkg_resources') is not None:
+        return
+    shim = os.path.join(os.path.dirname(__file__), '_shims',
+                        'pkg_resources.py')
+    sys.meta_path.append(_ShimFinder('pkg_resources', shim))
+
+
+def provide_distutils() -> None:
+    """Trap: Python 3.12 has no ``distutils`` and mmengine's
+    ``collect_env`` (run at every Runner start) imports it. setuptools
+    provides it through a shim that its ``distutils-precedence.pth``
+    activates, but a ``.pth`` file is only read from site-packages, not
+    from ``PYTHONPATH`` (``pip install --target DIR`` + ``PYTHONPATH=DIR``,
+    as on the GPU machines). Importing setuptools activates the same shim.
+    Raises a one-line ImportError when neither is available."""
+    if 'distutils' in sys.modules or importlib.util.find_spec(
+            'distutils') is not None:
+        return
+    try:
+        import setuptools  # noqa: F401  (installs setuptools' distutils)
+    except ImportError:
+        pass
+    if 'distutils' not in sys.modules and importlib.util.find_spec(
+            'distutils') is None:
         raise ImportError(  # pragma: no cover - depends on environment
-            'finetec_mm needs `pkg_resources` (mmengine 0.10.7 imports it): '
-            "run `pip install 'setuptools<81'`.")
+            'finetec_mm needs `distutils` (mmengine 0.10.7 imports it) and '
+            'this Python has none: run `pip install setuptools`.')
 
 
 def restore_numpy_aliases() -> None:
@@ -156,7 +195,8 @@ def adapt_config_to_host(cfg) -> None:
 
 def apply() -> None:
     """Apply the import-time fixes (idempotent)."""
-    check_pkg_resources()
+    provide_pkg_resources()
+    provide_distutils()
     restore_numpy_aliases()
     register_safe_local_loader()
     fp32_head_losses()
