@@ -182,6 +182,15 @@ def test_forward_kinematics_hand_computed(tmp_path):
                                         [10, 21, 32], [10, 24, 32]],
                                atol=1e-9)
     np.testing.assert_allclose(rot[0, 0] @ [1, 0, 0], [0, 1, 0], atol=1e-12)
+    # a joint's own rotation turns its children, not its own offset: J1
+    # Zrotation 90 leaves J1 at root + (1, 0, 0), J2 = J1 + Rz(90) (0, 2, 0)
+    # = J1 + (-2, 0, 0), End = J2 + Rz(90) (0, 0, 3) = J2 + (0, 0, 3)
+    path = write(tmp_path / 'chain1.bvh',
+                 chain_bvh((0, 0, 0), (0, 90, 0), (0, 0, 0)))
+    pos, _ = bvh2pose.forward_kinematics(bvh2pose.parse_bvh(path))
+    np.testing.assert_allclose(pos[0], [[10, 20, 30], [11, 20, 30],
+                                        [9, 20, 30], [9, 20, 33]],
+                               atol=1e-9)
 
 
 def test_rotation_order_is_the_listed_order(tmp_path):
@@ -598,7 +607,8 @@ def test_other_faults_are_one_error_line(tmp_path, capsys):
     assert bvh2pose.main([path, '--skeleton', write_table(
         tmp_path, table, 'short.json')] + out) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith('error: ') and 'short.json: joints: COCO [6, 7' in err
+    assert err.startswith('error: ')
+    assert 'short.json: joints: COCO [6, 7' in err
     assert bvh2pose.main([str(tmp_path / 'missing')] + out) == 1
     assert "input '" in capsys.readouterr().err
     (tmp_path / 'empty').mkdir()

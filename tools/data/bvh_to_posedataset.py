@@ -992,9 +992,10 @@ def assign_splits(takes, rule, split_names=('train', 'val')):
 def convert(inputs, skeleton='auto', up=None, unit_m=None,
             translation='replace', fps=None, img_shape=(1080, 1920),
             focal=(1000.0, 1400.0), height=(1.2, 1.9), azimuth=60.0,
-            margin=0.05, distance=(3.2, 5.5), seed=0, name_regex=None, sidecar=False,
-            class_fields=None, field_names=(), classes=None, include=None,
-            split_rule='none', split_names=('train', 'val'), progress=True):
+            margin=0.05, distance=(3.2, 5.5), seed=0, name_regex=None,
+            sidecar=False, class_fields=None, field_names=(), classes=None,
+            include=None, split_rule='none', split_names=('train', 'val'),
+            progress=True):
     """Build the PoseDataset dict. Returns (data, stats)."""
     img_shape = tuple(int(s) for s in img_shape)
     if len(img_shape) != 2 or min(img_shape) <= 0:
