@@ -1,3 +1,4 @@
-# No decomposition and no physics: the GCN on the completed S_base alone (where FineTec trails the interpolated ST-GCN).
+# Completion alone: the plain GCN on the completed S_base (no decomposition, no physics, no observed channel), the reference FineTec must not fall below.
 _base_ = ['../finetec/finetec_1xb32-u16-16e_demo-minor.py']
-model = dict(decomposition=None, streams=('base', ), accel_head=None)
+model = dict(decomposition=None, streams=('base', ), accel_head=None,
+             completion=dict(observed_marker=False))

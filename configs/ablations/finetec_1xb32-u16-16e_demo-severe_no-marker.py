@@ -1,3 +1,3 @@
-# No observed marker: restored frames keep their interpolated score.
+# No observed marker: no 0/1 observed channel, restored frames keep their interpolated score.
 _base_ = ['../finetec/finetec_1xb32-u16-16e_demo-severe.py']
 model = dict(completion=dict(observed_marker=False))

@@ -28,6 +28,8 @@ EXPECTED_DATA = {
                    'xsub_val'),
     'ntu120-xsub': ('data/skeleton/ntu120_2d.pkl', 'xsub_train', 'xsub_val',
                     120, 'xsub_val'),
+    'bandai': ('data/bandai/bandai_dev.pkl', 'xtake_train', 'xtake_val', 30,
+               'xtake_val'),
 }
 
 
@@ -81,9 +83,10 @@ def test_grid_is_in_sync_with_its_generator():
 def test_grid_is_complete():
     names = [osp.basename(p) for p in CONFIGS if '/baselines/' in p]
     # 4 models x 5 datasets, plus ST-GCN on the two FineGym-skeleton V2
-    # files; 7 corruption settings each
-    assert len(names) == 4 * 5 * 7 + 2 * 7
-    assert sum('severe-interp' in n for n in names) == 22
+    # files and on Bandai; 7 corruption settings each
+    assert len(names) == 4 * 5 * 7 + 3 * 7
+    assert sum('severe-interp' in n for n in names) == 23
+    assert sum('_bandai-' in n for n in names) == 7
     assert sum('-v2-' in n and n.startswith('stgcn_') for n in names) == 14
 
 
@@ -141,12 +144,13 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
-    assert sum('/finetec/' in p for p in FINETEC) == 7 * 3
-    # the paper's 7 ablations on 4 runs, no-marker on demo severe and
-    # base-only on demo minor
-    assert sum('/ablations/' in p for p in FINETEC) == 4 * 7 + 2
-    assert sum('no-marker' in n for n in names) == 1
-    assert sum('base-only' in n for n in names) == 1
+    assert sum('/finetec/' in p for p in FINETEC) == 8 * 3
+    # the paper's 7 ablations on 5 runs (Gym288 x 3 levels, demo and Bandai
+    # severe), no-marker on demo and Bandai severe, base-only on demo and
+    # Bandai at every level
+    assert sum('/ablations/' in p for p in FINETEC) == 5 * 7 + 2 + 6
+    assert sum('no-marker' in n for n in names) == 2
+    assert sum('base-only' in n for n in names) == 6
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -167,8 +171,13 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     assert streams == expected_streams.get(ablation, ('base', 'dyna', 'stat'))
     assert (cfg.model.accel_head is None) == ('no-physics' in name
                                               or 'base-only' in name)
-    assert cfg.model.fusion.type == ('MLPFusion' if 'mlp-fusion' in name
-                                     else 'CrossAttentionFusion')
+    if 'mlp-fusion' in name:
+        assert cfg.model.fusion.type == 'MLPFusion'
+    else:  # the identity path alone: no extra fusion channels
+        assert cfg.model.get('fusion') is None
+    assert cfg.model.get('stream_augment_prob', 0.5) == 0.5
+    if 'multi-gcn' not in name and cfg.model.accel_head is not None:
+        assert cfg.model.accel_head.loss_target == 'lagrangian'
     hosted = 'pipeline' not in name
     completion_ckpt = cfg.model.get('completion') and \
         cfg.model.completion.checkpoint

@@ -94,20 +94,24 @@ ABLATIONS = {
                   'fusion', "model = dict(type='FineTecMultiGCN')\n"),
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
-    ('demo', 'severe')]
+    ('demo', 'severe'), ('bandai', 'severe')]
 # ablation -> (what it removes, override text, runs): ablations of this
 # implementation, not of the paper, on fewer runs
 EXTRA_ABLATIONS = {
     'no-marker': (
-        'No observed marker: restored frames keep their interpolated score',
+        'No observed marker: no 0/1 observed channel, restored frames keep '
+        'their interpolated score',
         'model = dict(completion=dict(observed_marker=False))\n',
-        [('demo', 'severe')]),
+        [('demo', 'severe'), ('bandai', 'severe')]),
     'base-only': (
-        'No decomposition and no physics: the GCN on the completed S_base '
-        'alone (where FineTec trails the interpolated ST-GCN)',
+        'Completion alone: the plain GCN on the completed S_base (no '
+        'decomposition, no physics, no observed channel), the reference '
+        'FineTec must not fall below',
         "model = dict(decomposition=None, streams=('base', ), "
-        'accel_head=None)\n',
-        [('demo', 'minor')]),
+        'accel_head=None,\n'
+        '             completion=dict(observed_marker=False))\n',
+        [(dataset, level) for dataset in ('demo', 'bandai')
+         for level in LEVELS]),
 }
 
 

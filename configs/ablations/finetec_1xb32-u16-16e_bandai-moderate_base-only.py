@@ -1,0 +1,4 @@
+# Completion alone: the plain GCN on the completed S_base (no decomposition, no physics, no observed channel), the reference FineTec must not fall below.
+_base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-moderate.py']
+model = dict(decomposition=None, streams=('base', ), accel_head=None,
+             completion=dict(observed_marker=False))
