@@ -7,7 +7,9 @@ ann_file = 'data/demo/finetec_demo.pkl'
 num_classes = 24
 # Completion network pre-trained on the demo bank (docs/completion.md says
 # how it was made); only FineTec configs read it.
-completion_checkpoint = 'checkpoints/icl_demo-a35cca84.pth'
+# (shipped with the repository: found relative to this file, so the
+# config runs from any working directory; data paths stay relative to it)
+completion_checkpoint = '{{fileDirname}}/../../../checkpoints/icl_demo-a35cca84.pth'
 train_dataloader = dict(
     batch_size=32,
     num_workers=1,

@@ -20,7 +20,9 @@ ann_file = 'data/finegym_v2/Gym288-skeleton-V2.pkl'
 # python tools/train.py configs/completion/icl_gym288_v2.py, then
 # tools/publish_checkpoint.py, and set completion_checkpoint to the
 # published file (docs/completion.md).
-completion_checkpoint = 'checkpoints/icl_cmu-29a119f9.pth'
+# (shipped with the repository: found relative to this file, so the
+# config runs from any working directory; data paths stay relative to it)
+completion_checkpoint = '{{fileDirname}}/../../../checkpoints/icl_cmu-29a119f9.pth'
 num_classes = 288
 train_dataloader = dict(
     dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
