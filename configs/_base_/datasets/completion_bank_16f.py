@@ -5,6 +5,10 @@
 # SkeletonCorrupt drops as the recognition test pipelines) and scored by
 # RestorationMetric. Children set `ann_file` and the split names.
 bank_type = 'SkeletonBank'
+# Batch: `batch_size` is per GPU (mmengine). The paper's recipe is a total
+# batch of 256 = 1 GPU x 256 (`auto_scale_lr.base_batch_size=256` in
+# adam_cosine_40k.py): with N GPUs set train_dataloader.batch_size=256/N, or
+# keep 256 and pass --auto-scale-lr (lr x N).
 # InfiniteSampler: mmengine's iteration loop sleeps 2 s at every epoch end
 # of a finite sampler (22 iterations on the demo bank).
 train_dataloader = dict(
