@@ -1,3 +1,3 @@
 # Multi-GCN: six parallel GCNs (S and a streams), late fusion.
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-moderate.py']
-model = dict(type='FineTecMultiGCN')
+model = dict(type='FineTecMultiGCN', stream_augment_prob=None)

@@ -175,7 +175,8 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         assert cfg.model.fusion.type == 'MLPFusion'
     else:  # the identity path alone: no extra fusion channels
         assert cfg.model.get('fusion') is None
-    assert cfg.model.get('stream_augment_prob', 0.5) == 0.5
+    assert cfg.model.get('stream_augment_prob') == (
+        None if 'multi-gcn' in name else 0.5)
     if 'multi-gcn' not in name and cfg.model.accel_head is not None:
         assert cfg.model.accel_head.loss_target == 'lagrangian'
     hosted = 'pipeline' not in name
@@ -209,7 +210,7 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         assert (dataset.split('-')[0] in completion_ckpt
                 or 'icl_cmu-' in completion_ckpt), completion_ckpt
         assert cfg.model.completion.observed_marker is (
-            'no-marker' not in name)
+            'no-marker' not in name and 'base-only' not in name)
     assert (cfg.model.get('decomposition') is None) == (
         'no-decomposition' in name or 'base-only' in name
         or not hosted)

@@ -91,7 +91,7 @@ ABLATIONS = {
     'mlp-fusion': ('Fusion comparison: MLP instead of cross-attention',
                    "model = dict(fusion=dict(type='MLPFusion'))\n"),
     'multi-gcn': ('Multi-GCN: six parallel GCNs (S and a streams), late '
-                  'fusion', "model = dict(type='FineTecMultiGCN')\n"),
+                  'fusion', "model = dict(type='FineTecMultiGCN', stream_augment_prob=None)\n"),
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe'), ('bandai', 'severe')]

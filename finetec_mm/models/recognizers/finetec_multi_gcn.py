@@ -27,7 +27,14 @@ class FineTecMultiGCN(FineTecRecognizer):
         fusion: Ignored (late fusion); accepted so that a FineTec config
             switches to this variant by changing ``type`` only.
         accel_head (dict): ``LagrangianAccelHead`` (shared by the streams).
-        streams (Sequence[str]): Position streams in the input.
+        streams (Sequence[str]): Position streams in the input. In
+            training S_dyna / S_stat are perturbed (hosted decomposition);
+            at test time they are copies of S_base, as for
+            :class:`FineTecRecognizer`.
+        stream_augment_prob: must be None or 0 (every stream has its own
+            GCN, none is substituted).
+        accel_scale (float): factor on the acceleration streams. Defaults
+            to 1 (each GCN's data BatchNorm standardises its input).
         loss_accel_weight (float): λ. Defaults to 1.
         completion, decomposition (dict, optional): hosted completion /
             decomposition, as for :class:`FineTecRecognizer`.
@@ -39,12 +46,19 @@ class FineTecMultiGCN(FineTecRecognizer):
                  fusion: Optional[dict] = None,
                  accel_head: dict = dict(type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
+                 stream_augment_prob: Optional[float] = None,
+                 accel_scale: float = 1.,
                  loss_accel_weight: float = 1.,
                  completion: Optional[dict] = None,
                  decomposition: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None) -> None:
+        if stream_augment_prob:
+            raise ValueError(
+                'FineTecMultiGCN reads every stream with its own GCN: '
+                'stream_augment_prob must be None or 0, got '
+                f'{stream_augment_prob}')
         if accel_head is None:
             raise ValueError('FineTecMultiGCN needs an accel_head: half of '
                              'its streams are accelerations')
@@ -52,6 +66,7 @@ class FineTecMultiGCN(FineTecRecognizer):
             backbone=backbone, cls_head=cls_head,
             accel_head=accel_head, streams=streams,
             stream_augment_prob=0., observed_channel=False,
+            accel_scale=accel_scale,
             loss_accel_weight=loss_accel_weight, completion=completion,
             decomposition=decomposition,
             data_preprocessor=data_preprocessor, train_cfg=train_cfg,
@@ -81,7 +96,8 @@ class FineTecMultiGCN(FineTecRecognizer):
         positions, marked = self.split_streams(x)
         score = marker_channels(marked[..., 0])[..., :1]  # unsigned
         outputs = [self.accel_head(p.reshape(-1, T, V, 2)) for p in positions]
-        accels = [out['accel'].reshape(B * nc, M, T, V, 2) for out in outputs]
+        accels = [self.accel_scale * out['accel'].reshape(B * nc, M, T, V, 2)
+                  for out in outputs]
         streams = [torch.cat([s, score], dim=-1)
                    for s in list(positions) + accels]
         backbones = [self.backbone] + list(self.extra_backbones)
