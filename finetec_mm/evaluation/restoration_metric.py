@@ -16,6 +16,20 @@ def _np(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+def _host_rows(samples: Sequence[dict], key: str) -> list:
+    """``sample[key]`` of every sample as host arrays, with one
+    device-to-host copy for the batch when they are tensors of one shape,
+    dtype and device (a copy per sample stalls a GPU once per clip)."""
+    values = [sample[key] for sample in samples]
+    first = values[0] if values else None
+    if isinstance(first, torch.Tensor) and all(
+            isinstance(v, torch.Tensor) and v.shape == first.shape
+            and v.dtype == first.dtype and v.device == first.device
+            for v in values):
+        return list(torch.stack([v.detach() for v in values]).cpu().numpy())
+    return [_np(v) for v in values]
+
+
 #: COCO-17 hips: their centre is the root of root-relative N-MPJPE.
 COCO_HIPS = (11, 12)
 
@@ -162,13 +176,16 @@ class RestorationMetric(BaseMetric):
         self.per_label = per_label
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Store the error sums of each clip."""
-        for sample in data_samples:
-            if 'gt' not in sample:
-                raise KeyError('RestorationMetric: a prediction has no `gt` '
-                               '(the dataset must provide gt_keypoint)')
-            sums = restoration_sums(sample['pred'], sample['gt'],
-                                    _np(sample['frame_mask']).astype(bool),
+        """Store the error sums of each clip (predictions, ground truths
+        and masks of the batch copied to the host once per key)."""
+        if any('gt' not in sample for sample in data_samples):
+            raise KeyError('RestorationMetric: a prediction has no `gt` '
+                           '(the dataset must provide gt_keypoint)')
+        rows = zip(data_samples, _host_rows(data_samples, 'pred'),
+                   _host_rows(data_samples, 'gt'),
+                   _host_rows(data_samples, 'frame_mask'))
+        for sample, pred, gt, mask in rows:
+            sums = restoration_sums(pred, gt, _np(mask).astype(bool),
                                     sample.get('img_shape'),
                                     self.root_joints)
             if self.per_label:

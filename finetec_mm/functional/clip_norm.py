@@ -23,6 +23,8 @@ from typing import Sequence, Tuple
 import torch
 from torch import Tensor
 
+from .constants import device_constant
+
 #: Smallest scale: a clip whose observed joints all coincide keeps its
 #: size instead of being blown up.
 MIN_SCALE = 1e-6
@@ -32,6 +34,12 @@ def default_root_joints(num_joints: int) -> Tuple[int, ...]:
     """Root joints of the layouts this project ships: COCO-17 hips (11, 12);
     NTU-25 spine base (0); otherwise joint 0."""
     return (11, 12) if num_joints == 17 else (0, )
+
+
+@device_constant
+def _joint_index(joints: Tuple[int, ...]) -> Tensor:
+    """(J, ) long index of ``joints`` (built once per device)."""
+    return torch.tensor(joints, dtype=torch.long)
 
 
 def clip_frame(coords: Tensor, mask: Tensor,
@@ -51,7 +59,9 @@ def clip_frame(coords: Tensor, mask: Tensor,
     B, T, V, C = coords.shape
     w = mask.to(coords.dtype)  # (B, T)
     count = w.sum(1)  # (B, )
-    root = coords[:, :, list(root_joints)].mean(2)  # (B, T, C)
+    joints = _joint_index(tuple(int(j) for j in root_joints),
+                          device=coords.device)
+    root = coords[:, :, joints].mean(2)  # (B, T, C)
     centre = (w[:, :, None] * root).sum(1) / count.clamp(min=1)[:, None]
     spread = (coords - root[:, :, None]).square().sum((2, 3))  # (B, T)
     scale = ((w * spread).sum(1) / (count * V).clamp(min=1)).sqrt()

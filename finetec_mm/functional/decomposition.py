@@ -28,6 +28,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from .constants import device_constant
 from .sequence_random import SequenceRandom
 
 #: Body regions and kinematic trees of the supported joint layouts. The
@@ -144,6 +145,13 @@ def _membership(regions: Tuple[Tuple[int, ...], ...],
     return member
 
 
+@device_constant
+def _membership_as(regions: Tuple[Tuple[int, ...], ...], num_joints: int,
+                   dtype: torch.dtype) -> Tensor:
+    """(R, V) 0/1 membership in ``dtype`` (built once per device)."""
+    return _membership(regions, num_joints).to(dtype)
+
+
 def region_scores(motion: Tensor, regions='coco') -> Tensor:
     """Per-region mean joint motion (paper Eq. 3).
 
@@ -155,8 +163,8 @@ def region_scores(motion: Tensor, regions='coco') -> Tensor:
     Returns:
         Tensor: (N, R) scores.
     """
-    member = region_membership(regions, motion.shape[1], motion.device)
-    member = member.to(motion.dtype)
+    member = _membership_as(_region_list(regions), motion.shape[1],
+                            motion.dtype, device=motion.device)
     # Explicit masked sum (no matmul) so the batch size never changes the
     # reduction order.
     total = (motion[:, None, :] * member[None]).sum(dim=-1)
@@ -317,16 +325,24 @@ def bone_rescale(S: Tensor, rng: SequenceRandom, scale: float,
     if len(parents) != V:
         raise ValueError(f'parents has {len(parents)} joints, S has {V}')
     s = 1 + scale * (2 * rng.uniform((V, ), S) - 1)  # N, V
-    chain, root = kinematic_chains(parents)
-    # roots are their own parents: bone 0
-    parent = torch.tensor([v if p < 0 else p for v, p in enumerate(parents)],
-                          device=S.device)
+    parent, chain, root = _bone_tables(tuple(int(p) for p in parents),
+                                       S.dtype, device=S.device)
     bones = S - S[:, :, parent]  # N, T, V, C
     scaled = (s[:, None, :, None] * bones)[:, :, None]  # N, T, 1, V, C
     # explicit masked sum over u (no matmul: the batch size never changes
     # the reduction order)
-    chain = chain.to(device=S.device, dtype=S.dtype)[:, :, None]  # V, V, 1
-    return S[:, :, root.to(S.device)] + (chain * scaled).sum(dim=3)
+    return S[:, :, root] + (chain[:, :, None] * scaled).sum(dim=3)
+
+
+@device_constant
+def _bone_tables(parents: Tuple[int, ...],
+                 dtype: torch.dtype) -> Tuple[Tensor, Tensor, Tensor]:
+    """:func:`bone_rescale`'s tables, built once per device: ``parent``
+    (V,) long (roots are their own parents: bone 0), ``chain`` (V, V) of
+    :func:`kinematic_chains` as 0/1 in ``dtype``, ``root`` (V,) long."""
+    chain, root = _chains(parents)
+    parent = torch.tensor([v if p < 0 else p for v, p in enumerate(parents)])
+    return parent, chain.to(dtype), root.clone()
 
 
 # ----------------------------------------------------- temporal perturbations

@@ -23,7 +23,7 @@ use Box–Muller (both outputs, cos and sin, of each pair of uniforms), whose
 log / cos may round differently on another device.
 """
 import hashlib
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -95,6 +95,7 @@ class SequenceRandom:
         lo = torch.tensor([k & MASK32 for k in keys], dtype=torch.int64)
         hi = torch.tensor([k >> 32 for k in keys], dtype=torch.int64)
         self._state = (mix32(lo), mix32(hi ^ GOLDEN32))  # a_i, b_i
+        self._state_by_device = {torch.device('cpu'): self._state}
         self.offset = 0  # next stream position
         self._reserved: Optional[Tensor] = None  # (N, R) uniforms
         self._reserved_start = 0
@@ -122,9 +123,19 @@ class SequenceRandom:
     def __len__(self) -> int:
         return self._state[0].shape[0]
 
+    def _state_on(self, device) -> Tuple[Tensor, Tensor]:
+        """The (N, ) int64 states a_i, b_i on ``device``, copied there once
+        per object instead of at every draw."""
+        device = torch.device('cpu' if device is None else device)
+        state = self._state_by_device.get(device)
+        if state is None:
+            state = tuple(s.to(device) for s in self._state)
+            self._state_by_device[device] = state
+        return state
+
     def _hash(self, start: int, count: int, device) -> Tensor:
         """(N, count) uniforms at stream positions [start, start+count)."""
-        a, b = (s.to(device) for s in self._state)
+        a, b = self._state_on(device)
         j = torch.arange(start, start + count, device=device,
                          dtype=torch.int64) & MASK32
         h = mix32((_mul32(j[None] ^ b[:, None], GOLDEN32) + a[:, None])

@@ -151,3 +151,26 @@ def test_per_label_errors():
     with pytest.raises(KeyError, match="'x7' has no `label`"):
         evaluate([dict(pred=gt, gt=gt, frame_mask=m1, frame_dir='x7')],
                  per_label=True)
+
+
+def test_one_host_copy_per_key_and_batch(monkeypatch):
+    """A batch of tensor predictions reaches the host in one copy per key
+    (pred, gt, frame_mask), not one per clip; the errors are those of the
+    clip-by-clip path."""
+    g = torch.Generator().manual_seed(0)
+    samples = [dict(pred=torch.rand(6, 17, 2, generator=g),
+                    gt=torch.rand(6, 17, 2, generator=g),
+                    frame_mask=torch.rand(6, generator=g) > 0.5)
+               for _ in range(5)]
+    reference = RestorationMetric()
+    for sample in samples:  # one clip per batch: the per-clip path
+        reference.process(None, [sample])
+    copies = []
+    cpu = torch.Tensor.cpu
+    monkeypatch.setattr(torch.Tensor, 'cpu',
+                        lambda self, *a, **k: copies.append(1) or cpu(
+                            self, *a, **k))
+    metric = RestorationMetric()
+    metric.process(None, samples)
+    assert len(copies) == 3
+    assert metric.results == reference.results

@@ -1,33 +1,56 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """The paper's physics-driven (Lagrangian) acceleration head."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from finetec_mm.functional.constants import device_constant
 from mmaction.registry import MODELS
 
 _LOSS_TARGETS = ('fused', 'lagrangian')
 
 
+@device_constant
+def _sym_index(dim: int) -> Tensor:
+    """(D, D) long: entry (i, j) of a symmetric matrix -> its position in
+    the D(D+1)/2 upper-triangular entries (row-major, ``torch.triu_indices``
+    order); (i, j) and (j, i) map to the same position."""
+    rows, cols = torch.triu_indices(dim, dim)
+    index = torch.empty(dim, dim, dtype=torch.long)
+    k = torch.arange(rows.numel())
+    index[rows, cols] = k
+    index[cols, rows] = k
+    return index
+
+
+@device_constant
+def _triu_index(dim: int) -> Tuple[Tensor, Tensor]:
+    """``torch.triu_indices(dim, dim)`` as (rows, cols), each
+    (D(D+1)/2, ) long."""
+    rows, cols = torch.triu_indices(dim, dim)
+    return rows, cols
+
+
+@device_constant
+def _identity(dim: int, dtype: torch.dtype) -> Tensor:
+    """(D, D) identity of ``dtype``."""
+    return torch.eye(dim, dtype=dtype)
+
+
 def triu_to_sym(vec: Tensor, dim: int) -> Tensor:
     """(..., D(D+1)/2) upper-triangular entries (row-major, ``torch.triu_
     indices`` order) -> (..., D, D) symmetric matrix. Entries (i, j) and
-    (j, i) read the same element, so the result is exactly symmetric."""
-    rows, cols = torch.triu_indices(dim, dim, device=vec.device)
-    index = torch.empty(dim, dim, dtype=torch.long, device=vec.device)
-    k = torch.arange(rows.numel(), device=vec.device)
-    index[rows, cols] = k
-    index[cols, rows] = k
-    return vec[..., index]
+    (j, i) read the same element, so the result is exactly symmetric. The
+    index table is built once per (D, device)."""
+    return vec[..., _sym_index(dim, device=vec.device)]
 
 
 def sym_to_triu(mat: Tensor) -> Tensor:
     """(..., D, D) -> (..., D(D+1)/2) upper-triangular entries."""
-    dim = mat.shape[-1]
-    rows, cols = torch.triu_indices(dim, dim, device=mat.device)
+    rows, cols = _triu_index(mat.shape[-1], device=mat.device)
     return mat[..., rows, cols]
 
 
@@ -258,7 +281,7 @@ class LagrangianAccelHead(BaseModule):
             self.g_net(torch.cat([pos_g, pos], dim=-1)))
         tau = self.tau_scale * torch.tanh(
             self.tau_net(torch.cat([feats['pos_g'], feats['vel_g']], -1)))
-        eye = torch.eye(D, dtype=pos.dtype, device=pos.device)
+        eye = _identity(D, pos.dtype, device=pos.device)
         M = eye + (self.m_scale / D) * triu_to_sym(
             torch.tanh(self.m_net(f_all)), D)
         C = (self.c_scale / D) * triu_to_sym(
