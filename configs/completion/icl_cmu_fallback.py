@@ -1,0 +1,13 @@
+# The shipped real-motion completion (docs/completion.md): the network of
+# configs/completion/icl_cmu.py, frozen, with a gate that falls back to
+# linear interpolation where the network has no evidence of beating it
+# (LinearFallbackCompletionModel: S_base = linear + g * (net - linear) on the
+# missing frames). The network is pre-trained with icl_cmu.py; the gate is
+# fitted on the frozen network with
+#   python tools/fit_fallback_gate.py configs/completion/icl_cmu_fallback.py \
+#       checkpoints/icl_cmu-29a119f9.pth --loao --out work_dirs/icl_cmu_fallback/gate.pth
+# and the result published with tools/publish_checkpoint.py.
+_base_ = ['./icl_cmu.py']
+model = dict(
+    type='LinearFallbackCompletionModel',
+    gate=dict(hidden=0))

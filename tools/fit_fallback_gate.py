@@ -1,0 +1,270 @@
+"""Fit the linear-fallback gate of a completion model on a frozen network.
+
+    python tools/fit_fallback_gate.py configs/completion/icl_cmu_fallback.py \\
+        checkpoints/icl_cmu-29a119f9.pth --out work_dirs/icl_cmu_fallback/gate.pth
+
+The config's model is a ``LinearFallbackCompletionModel``; its network,
+prior and prompt pool are loaded from the frozen checkpoint (an
+``ICLCompletionModel`` checkpoint: only the ``gate.*`` entries may be
+missing from it) and only the gate (``LinearFallbackGate``, a few hundred
+parameters) is fitted.
+
+Fitting data: the clips of ``--fit`` (``ANN_FILE:SPLIT``; default: the
+config's val split, takes the network never trained on), each corrupted at
+every level of ``--levels`` with the test protocol's deterministic drops.
+Loss (``fit_gate``): the squared error of ``linear + g * (net - linear)``
+on the missing frames relative to linear interpolation's, plus
+``--velocity-weight`` times that of the velocities, per clip or pooled or
+per worst group (``--objective``), plus ``--weight-decay`` times the
+squared weights; full batch, Adam, ``--iters`` steps, seed ``--seed``.
+
+``--loao``: before the final fit, leave-one-action-out selection of the
+objective (``--objectives``) and weight decay (``--weight-decays``): for
+each label of the fitting data, the gate is fitted on the other labels and
+scored on the held-out one (the worse of the MPJPE and MPJVE ratios to
+linear, worst level); the pair whose worst held-out label is best is kept.
+The gate must learn to close on motion it was not fitted on.
+
+``--eval ANN_FILE:SPLIT`` prints, for the fitted gate, the missing-frame
+MPJPE / MPJVE ratios to linear per level and label (a quick check; the
+reported tables come from ``tools/analysis/restoration_table.py``).
+
+The output is a checkpoint with the whole model's ``state_dict`` and the
+config in its meta (as ``tools/train.py`` writes it), ready for
+``tools/publish_checkpoint.py``.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import torch
+
+import _bootstrap  # noqa: F401  (source checkout on sys.path)
+import finetec_mm  # noqa: F401  (registers components)
+from finetec_mm.engine import protocol
+from finetec_mm.engine.safe_checkpoint import (DIGEST_KEY, content_digest,
+                                               encode, load_from_local_safe)
+from finetec_mm.evaluation.restoration_metric import isotropic
+from finetec_mm.functional.linear_fallback import FEATURE_NAMES
+from finetec_mm.models.completion.linear_fallback import (LEVELS,
+                                                          OBJECTIVES,
+                                                          fit_gate)
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmaction.registry import DATASETS, MODELS
+
+def load_frozen(cfg, checkpoint):
+    """The config's model with the network, prior and pool of
+    ``checkpoint``; everything frozen but the gate."""
+    model = MODELS.build(dict(copy.deepcopy(cfg.model), bank=None))
+    state = load_from_local_safe(checkpoint, map_location='cpu')
+    missing, unexpected = model.load_state_dict(state['state_dict'],
+                                                strict=False)
+    if unexpected or any(not k.startswith('gate.') for k in missing):
+        raise ValueError(f'{checkpoint!r} does not fit the model: missing '
+                         f'{missing}, unexpected {unexpected}')
+    model.eval().requires_grad_(False)
+    model.gate.requires_grad_(True)
+    return model
+
+
+def parse_spec(spec, cfg):
+    ann, _, split = spec.rpartition(':')
+    return dict(ann_file=ann or cfg.test_dataloader.dataset.ann_file,
+                split=split)
+
+
+@torch.no_grad()
+def collect(model, cfg, level, dataset, batch=256):
+    """Gate inputs of every clip of ``dataset`` at ``level`` (dict of
+    tensors: ``net``, ``linear``, ``gt``, ``mask``, ``features``,
+    ``scale``, ``iso`` (C, ) per clip, ``label``, ``level``)."""
+    cfg = protocol.at_level(cfg, level)
+    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    ds_cfg.update(dataset)
+    ds = DATASETS.build(ds_cfg)
+    clips, masks, gts, isos, labels = [], [], [], [], []
+    for i in range(len(ds)):
+        item = ds[i]
+        s = item['data_samples']
+        clips.append(torch.as_tensor(np.asarray(item['inputs'])))
+        masks.append(torch.as_tensor(np.asarray(s['frame_mask'], bool)))
+        gts.append(torch.as_tensor(np.asarray(s['gt_keypoint'],
+                                              np.float32)))
+        isos.append(torch.as_tensor(isotropic(np.ones(2), s.get(
+            'img_shape'))).float())
+        labels.append(int(s.get('label', -1)))
+    x, m = torch.stack(clips), torch.stack(masks)
+    parts = [model.gate_inputs(x[i:i + batch], m[i:i + batch])
+             for i in range(0, len(x), batch)]
+    out = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    out.update(gt=torch.stack(gts), mask=m, iso=torch.stack(isos),
+               label=torch.tensor(labels),
+               level=torch.full((len(x), ), LEVELS.index(level)))
+    return out
+
+
+def cat(datas):
+    return {k: torch.cat([d[k] for d in datas]) for k in datas[0]}
+
+
+def subset(data, keep):
+    return {k: v[keep] for k, v in data.items()}
+
+
+def blended(gate, data):
+    g = gate(data['features'])[:, :, None, None]
+    return data['linear'] + g * (data['net'] - data['linear'])
+
+
+@torch.no_grad()
+def ratios(gate, data):
+    """Missing-frame MPJPE and MPJVE of the gated completion and of linear
+    (isotropic units, as ``RestorationMetric``), per level and label:
+    {(level, label or 'all'): (mpjpe, mpjve, lin_mpjpe, lin_mpjve,
+    clips)}."""
+    pred = blended(gate, data)
+    iso = data['iso'][:, None, None, :]
+    miss = ~data['mask']
+    vmiss = miss[:, 1:] | miss[:, :-1]
+
+    def sums(x):
+        d = (x - data['gt']) * iso
+        e = d.norm(dim=-1).sum(-1)  # (N, T)
+        v = d.diff(dim=1).norm(dim=-1).sum(-1)
+        return (e * miss).sum(1), (v * vmiss).sum(1)
+
+    pe, pv = sums(pred)
+    le, lv = sums(data['linear'])
+    n_e, n_v = miss.sum(1).double(), vmiss.sum(1).double()
+    out = {}
+    for level in data['level'].unique().tolist():
+        at = data['level'] == level
+        groups = [('all', at)] + [(int(lb), at & (data['label'] == lb))
+                                  for lb in data['label'][at].unique()]
+        for name, sel in groups:
+            ne, nv = n_e[sel].sum(), n_v[sel].sum()
+            out[(LEVELS[level], name)] = (
+                float(pe[sel].sum() / ne), float(pv[sel].sum() / nv),
+                float(le[sel].sum() / ne), float(lv[sel].sum() / nv),
+                int(sel.sum()))
+    return out
+
+
+def worst_ratio(table):
+    return max(max(v[0] / v[2], v[1] / v[3]) for v in table.values())
+
+
+def print_table(table, title):
+    print(f'\n{title}\n{"level":<10}{"label":>8}{"clips":>7}'
+          f'{"MPJPE":>9}{"ratio":>7}{"MPJVE":>9}{"ratio":>7}')
+    for (level, label), (e, v, le, lv, n) in table.items():
+        print(f'{level:<10}{str(label):>8}{n:>7}{e:>9.4f}{e / le:>7.3f}'
+              f'{v:>9.4f}{v / lv:>7.3f}')
+
+
+def save(model, cfg, path, info):
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    ckpt = dict(state_dict=state, meta=encode(dict(
+        cfg=cfg.pretty_text, iter=0, fallback_gate=json.dumps(info))))
+    ckpt[DIGEST_KEY] = content_digest(ckpt)
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    torch.save(ckpt, path)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', help='frozen network checkpoint')
+    parser.add_argument('--out', required=True, help='output checkpoint')
+    parser.add_argument('--fit', nargs='+', help='ANN_FILE:SPLIT (default: '
+                        "the config's val split)")
+    parser.add_argument('--eval', nargs='*', default=[],
+                        help='ANN_FILE:SPLIT to print ratios on')
+    parser.add_argument('--levels', nargs='+', default=list(LEVELS),
+                        choices=LEVELS)
+    parser.add_argument('--iters', type=int, default=400)
+    parser.add_argument('--lr', type=float, default=0.05)
+    parser.add_argument('--weight-decay', type=float, default=1e-3)
+    parser.add_argument('--objective', default='clip',
+                        choices=OBJECTIVES)
+    parser.add_argument('--weight-decays', type=float, nargs='+',
+                        default=[1e-3, 1e-2])
+    parser.add_argument('--objectives', nargs='+', choices=OBJECTIVES,
+                        default=list(OBJECTIVES))
+    parser.add_argument('--velocity-weight', type=float, default=2.0)
+    parser.add_argument('--loao', action='store_true')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--cache', help='torch file caching the gate inputs '
+                        'of the fitting data (reused if it exists)')
+    return parser.parse_args(argv)
+
+
+def gather(model, cfg, specs, levels, cache=None):
+    if cache and osp.isfile(cache):
+        return torch.load(cache)
+    data = cat([collect(model, cfg, level, parse_spec(s, cfg))
+                for s in specs for level in levels])
+    if cache:
+        os.makedirs(osp.dirname(osp.abspath(cache)), exist_ok=True)
+        torch.save(data, cache)
+    return data
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    init_default_scope('mmaction')
+    torch.set_num_threads(max(1, int(os.environ.get('OMP_NUM_THREADS', 1))))
+    cfg = Config.fromfile(args.config)
+    model = load_frozen(cfg, args.checkpoint)
+    specs = args.fit or [':' + cfg.val_dataloader.dataset.split]
+    specs = [s if ':' in s else ':' + s for s in specs]
+    data = gather(model, cfg, specs, args.levels, args.cache)
+    print(f'fitting data: {len(data["mask"])} clips, features '
+          f'{FEATURE_NAMES}', flush=True)
+    kw = dict(iters=args.iters, lr=args.lr,
+              velocity_weight=args.velocity_weight, seed=args.seed)
+    info = dict(fit=specs, levels=args.levels, checkpoint=osp.basename(
+        args.checkpoint), **kw)
+    choice = (args.objective, args.weight_decay)
+    if args.loao:
+        labels = data['label'].unique().tolist()
+        scores = {}
+        for objective in args.objectives:
+            for wd in args.weight_decays:
+                worst = []
+                for lb in labels:
+                    fit_gate(model.gate, subset(data, data['label'] != lb),
+                             weight_decay=wd, objective=objective, **kw)
+                    held = ratios(model.gate,
+                                  subset(data, data['label'] == lb))
+                    worst.append(worst_ratio(
+                        {k: v for k, v in held.items() if k[1] == 'all'}))
+                scores[(objective, wd)] = (max(worst), float(np.mean(worst)))
+                print(f'LOAO {objective} weight decay {wd:g}: held-out '
+                      'worst ratio per label ' +
+                      ' '.join(f'{w:.3f}' for w in worst) +
+                      f'; max {max(worst):.3f}', flush=True)
+        choice = min(scores, key=lambda c: scores[c])
+        info['loao'] = {f'{o} {wd:g}': v for (o, wd), v in scores.items()}
+        print(f'selected: objective {choice[0]}, weight decay {choice[1]:g}')
+    info['objective'], info['weight_decay'] = choice
+    loss = fit_gate(model.gate, data, objective=choice[0],
+                    weight_decay=choice[1], **kw)
+    print(f'final fit loss {loss:.4f}')
+    print_table(ratios(model.gate, data), 'fitting data (in-sample)')
+    for spec in args.eval:
+        spec = spec if ':' in spec else ':' + spec
+        ev = cat([collect(model, cfg, level, parse_spec(spec, cfg))
+                  for level in args.levels])
+        print_table(ratios(model.gate, ev), f'eval {spec}')
+    save(model, cfg, args.out, info)
+    print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
