@@ -1,3 +1,4 @@
+# Total batch 32 = 1 GPU x 32 per GPU (auto_scale_lr: docs/tools.md).
 # configs/finetec_demo_severe.py with completion and decomposition run one
 # sample at a time in the data pipeline (ICLCompletion, DecompositionAugment
 # in the dataloader workers) instead of batched inside the recognizer. Same

@@ -1,3 +1,4 @@
+# Total batch 16 = 1 GPU x 16 per GPU (auto_scale_lr: docs/tools.md).
 # Entry point of `make demo`: what configs/finetec_demo_severe.py (the
 # 16-epoch config of docs/results.md) trains and tests -- FineTec on the
 # synthetic demo data at severe corruption (75 % of each 16-frame clip

@@ -1,3 +1,4 @@
+# Total batch 64 = 4 GPUs x 16 per GPU (auto_scale_lr: docs/tools.md).
 # configs/finetec_gym288_severe.py with completion and decomposition in the
 # data pipeline (see configs/finetec_demo_severe_pipeline.py).
 _base_ = ['finetec_gym288_severe.py']

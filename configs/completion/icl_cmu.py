@@ -1,3 +1,4 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md).
 # In-context completion pre-trained on real human motion (CMU motion
 # capture, 2D COCO-17 views; configs/_base_/datasets/completion_cmu.py), the
 # default completion network of the real-data FineTec configs when no

@@ -1,3 +1,4 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md).
 # icl_cmu.py with train-time motion augmentation of the bank clips (not in
 # the paper): left-right mirror (joints swapped) and time reversal each with
 # probability 0.5, in-plane rotation within +-15 degrees, x / y scaled

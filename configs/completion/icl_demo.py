@@ -1,3 +1,4 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md).
 # In-context completion pre-trained on the synthetic demo data, sized for a
 # 2-core CPU (47 minutes measured for the shipped icl_demo-a35cca84 on the
 # shared 2-core AMD EPYC, docs/completion.md). Deviations from the paper recipe

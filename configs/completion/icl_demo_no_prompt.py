@@ -1,3 +1,4 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md).
 # The paper's "w/o ICL" ablation on the demo data, trained on its own: the
 # same network and schedule as icl_demo.py, but the prompt stream never gets
 # an example (an empty, all-missing context) and there is no prompt loss.

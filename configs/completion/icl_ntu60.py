@@ -1,3 +1,4 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md).
 # In-context completion pre-training on ntu60, the paper's recipe: 48 blocks,
 # Adam, cosine LR 1e-5 -> 5e-8 over 40k iterations, weight decay 1e-4,
 # batch 256, seed 304. Restoration scored at the severe level; switch with

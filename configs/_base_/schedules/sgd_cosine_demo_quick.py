@@ -21,4 +21,6 @@ param_scheduler = [
 optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.1, momentum=0.9, weight_decay=0.0005, nesterov=True))
-auto_scale_lr = dict(enable=False, base_batch_size=32)
+# lr 0.1 is this schedule's LR at a total batch of 16 (1 GPU x 16, the quick
+# config's loader); --auto-scale-lr scales it by total batch / 16.
+auto_scale_lr = dict(enable=False, base_batch_size=16)
