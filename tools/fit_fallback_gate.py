@@ -23,7 +23,13 @@ objective (``--objectives``) and weight decay (``--weight-decays``): for
 each label of the fitting data, the gate is fitted on the other labels and
 scored on the held-out one (the worse of the MPJPE and MPJVE ratios to
 linear, worst level); the pair whose worst held-out label is best is kept.
-The gate must learn to close on motion it was not fitted on.
+The gate must learn to close on motion it was not fitted on. Each
+held-out fit is also scored with the gate's dead zone (``threshold``: gate
+values below it become 0, the output linear interpolation) set to each of
+``--dead-zones`` after fitting; the triple (objective, decay, dead zone)
+with the best worst held-out label (then the best mean) is kept, and the
+final gate is fitted on all the data and given that dead zone, which is
+written into the saved config.
 
 ``--eval ANN_FILE:SPLIT`` prints, for the fitted gate, the missing-frame
 MPJPE / MPJVE ratios to linear per level and label (a quick check; the
@@ -185,6 +191,7 @@ def parse_args(argv=None):
                         "the config's val split)")
     parser.add_argument('--eval', nargs='*', default=[],
                         help='ANN_FILE:SPLIT to print ratios on')
+    parser.add_argument('--eval-json', help='write the --eval ratios here')
     parser.add_argument('--levels', nargs='+', default=list(LEVELS),
                         choices=LEVELS)
     parser.add_argument('--iters', type=int, default=400)
@@ -197,6 +204,10 @@ def parse_args(argv=None):
     parser.add_argument('--objectives', nargs='+', choices=OBJECTIVES,
                         default=list(OBJECTIVES))
     parser.add_argument('--velocity-weight', type=float, default=2.0)
+    parser.add_argument('--dead-zone', type=float, default=0.,
+                        help="the gate's threshold (without --loao)")
+    parser.add_argument('--dead-zones', type=float, nargs='+',
+                        default=[0., .15, .25, .35, .5, .65])
     parser.add_argument('--loao', action='store_true')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cache', help='torch file caching the gate inputs '
@@ -230,38 +241,56 @@ def main(argv=None):
               velocity_weight=args.velocity_weight, seed=args.seed)
     info = dict(fit=specs, levels=args.levels, checkpoint=osp.basename(
         args.checkpoint), **kw)
-    choice = (args.objective, args.weight_decay)
+    choice = (args.objective, args.weight_decay, args.dead_zone)
     if args.loao:
         labels = data['label'].unique().tolist()
-        scores = {}
+        worst = {}
         for objective in args.objectives:
             for wd in args.weight_decays:
-                worst = []
                 for lb in labels:
                     fit_gate(model.gate, subset(data, data['label'] != lb),
                              weight_decay=wd, objective=objective, **kw)
-                    held = ratios(model.gate,
-                                  subset(data, data['label'] == lb))
-                    worst.append(worst_ratio(
-                        {k: v for k, v in held.items() if k[1] == 'all'}))
-                scores[(objective, wd)] = (max(worst), float(np.mean(worst)))
-                print(f'LOAO {objective} weight decay {wd:g}: held-out '
-                      'worst ratio per label ' +
-                      ' '.join(f'{w:.3f}' for w in worst) +
-                      f'; max {max(worst):.3f}', flush=True)
-        choice = min(scores, key=lambda c: scores[c])
-        info['loao'] = {f'{o} {wd:g}': v for (o, wd), v in scores.items()}
-        print(f'selected: objective {choice[0]}, weight decay {choice[1]:g}')
-    info['objective'], info['weight_decay'] = choice
+                    held = subset(data, data['label'] == lb)
+                    for zone in args.dead_zones:
+                        model.gate.threshold = zone
+                        table = ratios(model.gate, held)
+                        worst.setdefault((objective, wd, zone), []).append(
+                            worst_ratio({k: v for k, v in table.items()
+                                         if k[1] == 'all'}))
+                    model.gate.threshold = 0.
+        for key, values in worst.items():
+            print(f'LOAO {key[0]} weight decay {key[1]:g} dead zone '
+                  f'{key[2]:g}: held-out worst ratio per label ' +
+                  ' '.join(f'{w:.3f}' for w in values) +
+                  f'; max {max(values):.3f}', flush=True)
+        choice = min(worst, key=lambda c: (max(worst[c]),
+                                           float(np.mean(worst[c]))))
+        info['loao'] = {f'{o} {wd:g} {z:g}': v
+                        for (o, wd, z), v in worst.items()}
+        print(f'selected: objective {choice[0]}, weight decay '
+              f'{choice[1]:g}, dead zone {choice[2]:g}')
+    info['objective'], info['weight_decay'], info['dead_zone'] = choice
+    model.gate.threshold = 0.
     loss = fit_gate(model.gate, data, objective=choice[0],
                     weight_decay=choice[1], **kw)
+    model.gate.threshold = choice[2]
+    cfg.model.gate = dict(cfg.model.get('gate') or {}, threshold=choice[2])
     print(f'final fit loss {loss:.4f}')
     print_table(ratios(model.gate, data), 'fitting data (in-sample)')
+    evals = {}
     for spec in args.eval:
         spec = spec if ':' in spec else ':' + spec
         ev = cat([collect(model, cfg, level, parse_spec(spec, cfg))
                   for level in args.levels])
-        print_table(ratios(model.gate, ev), f'eval {spec}')
+        table = ratios(model.gate, ev)
+        print_table(table, f'eval {spec}')
+        evals[spec] = [dict(level=lv, label=lb, clips=n, mpjpe_missing=e,
+                            mpjve_missing=v, linear_mpjpe_missing=le,
+                            linear_mpjve_missing=lve)
+                       for (lv, lb), (e, v, le, lve, n) in table.items()]
+    if args.eval_json:
+        with open(args.eval_json, 'w') as f:
+            json.dump(dict(info, eval=evals), f, indent=2)
     save(model, cfg, args.out, info)
     print(f'wrote {args.out}')
 

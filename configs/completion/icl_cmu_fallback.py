@@ -6,8 +6,13 @@
 # fitted on the frozen network with
 #   python tools/fit_fallback_gate.py configs/completion/icl_cmu_fallback.py \
 #       checkpoints/icl_cmu-29a119f9.pth --loao --out work_dirs/icl_cmu_fallback/gate.pth
+# (published: checkpoints/icl_cmu_fallback-7b51a1c4.pth)
 # and the result published with tools/publish_checkpoint.py.
 _base_ = ['./icl_cmu.py']
+# logistic gate (11 parameters) on the features of
+# finetec_mm/functional/linear_fallback.py; dead zone 0.65 (gate values
+# below it give exactly linear interpolation) selected with whole actions
+# held out (tools/fit_fallback_gate.py --loao)
 model = dict(
     type='LinearFallbackCompletionModel',
-    gate=dict(hidden=0))
+    gate=dict(hidden=0, threshold=0.65))

@@ -208,7 +208,7 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         assert completion_ckpt == cfg.completion_checkpoint
         # the dataset's own network, or the real-motion (CMU) default
         assert (dataset.split('-')[0] in completion_ckpt
-                or 'icl_cmu-' in completion_ckpt), completion_ckpt
+                or 'icl_cmu_fallback-' in completion_ckpt), completion_ckpt
         assert cfg.model.completion.observed_marker is (
             'no-marker' not in name and 'base-only' not in name)
     assert (cfg.model.get('decomposition') is None) == (
