@@ -1,7 +1,7 @@
 """Fit the linear-fallback gate of a completion model on a frozen network.
 
     python tools/fit_fallback_gate.py configs/completion/icl_cmu_fallback.py \\
-        checkpoints/icl_cmu-29a119f9.pth --out work_dirs/icl_cmu_fallback/gate.pth
+        checkpoints/icl_cmu-29a119f9.pth --loao --work-dir work_dirs/icl_cmu_fallback
 
 The config's model is a ``LinearFallbackCompletionModel``; its network,
 prior and prompt pool are loaded from the frozen checkpoint (an
@@ -35,8 +35,8 @@ written into the saved config.
 MPJPE / MPJVE ratios to linear per level and label (a quick check; the
 reported tables come from ``tools/analysis/restoration_table.py``).
 
-The output is a checkpoint with the whole model's ``state_dict`` and the
-config in its meta (as ``tools/train.py`` writes it), ready for
+The output, ``WORK_DIR/gate.pth``, is a checkpoint with the whole model's
+``state_dict`` and the config in its meta (as ``tools/train.py`` writes it), ready for
 ``tools/publish_checkpoint.py``.
 """
 import argparse
@@ -45,23 +45,27 @@ import json
 import os
 import os.path as osp
 
+import sys
+
 import numpy as np
 import torch
 
-import _bootstrap  # noqa: F401  (source checkout on sys.path)
-import finetec_mm  # noqa: F401  (registers components)
-from finetec_mm.engine import protocol
-from finetec_mm.engine.safe_checkpoint import (DIGEST_KEY, content_digest,
-                                               encode, load_from_local_safe)
-from finetec_mm.evaluation.restoration_metric import isotropic
-from finetec_mm.functional.linear_fallback import FEATURE_NAMES
-from finetec_mm.models.completion.linear_fallback import (LEVELS,
-                                                          OBJECTIVES,
-                                                          fit_gate)
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
-from mmaction.registry import DATASETS, MODELS
+import finetec_mm  # noqa: E402,F401  (registers components)
+from finetec_mm.engine import protocol, recompose  # noqa: E402
+from finetec_mm.engine.safe_checkpoint import (  # noqa: E402
+    DIGEST_KEY, content_digest, encode, load_from_local_safe)
+from finetec_mm.evaluation.restoration_metric import isotropic  # noqa: E402
+from finetec_mm.functional.linear_fallback import FEATURE_NAMES  # noqa: E402
+from finetec_mm.models.completion.linear_fallback import (  # noqa: E402
+    LEVELS, OBJECTIVES, fit_gate)
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+
+from mmaction.registry import DATASETS, MODELS  # noqa: E402
 
 def load_frozen(cfg, checkpoint):
     """The config's model with the network, prior and pool of
@@ -186,7 +190,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint', help='frozen network checkpoint')
-    parser.add_argument('--out', required=True, help='output checkpoint')
+    parser.add_argument('--work-dir', required=True,
+                        help='writes WORK_DIR/gate.pth')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries')
     parser.add_argument('--fit', nargs='+', help='ANN_FILE:SPLIT (default: '
                         "the config's val split)")
     parser.add_argument('--eval', nargs='*', default=[],
@@ -231,6 +238,9 @@ def main(argv=None):
     init_default_scope('mmaction')
     torch.set_num_threads(max(1, int(os.environ.get('OMP_NUM_THREADS', 1))))
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+        recompose(cfg)
     model = load_frozen(cfg, args.checkpoint)
     specs = args.fit or [':' + cfg.val_dataloader.dataset.split]
     specs = [s if ':' in s else ':' + s for s in specs]
@@ -291,8 +301,10 @@ def main(argv=None):
     if args.eval_json:
         with open(args.eval_json, 'w') as f:
             json.dump(dict(info, eval=evals), f, indent=2)
-    save(model, cfg, args.out, info)
-    print(f'wrote {args.out}')
+    out = osp.join(args.work_dir, 'gate.pth')
+    save(model, cfg, out, info)
+    print(f'wrote {out}')
+    return out
 
 
 if __name__ == '__main__':

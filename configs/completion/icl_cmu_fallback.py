@@ -5,7 +5,7 @@
 # missing frames). The network is pre-trained with icl_cmu.py; the gate is
 # fitted on the frozen network with
 #   python tools/fit_fallback_gate.py configs/completion/icl_cmu_fallback.py \
-#       checkpoints/icl_cmu-29a119f9.pth --loao --out work_dirs/icl_cmu_fallback/gate.pth
+#       checkpoints/icl_cmu-29a119f9.pth --loao --work-dir work_dirs/icl_cmu_fallback
 # (published: checkpoints/icl_cmu_fallback-7b51a1c4.pth)
 # and the result published with tools/publish_checkpoint.py.
 _base_ = ['./icl_cmu.py']

@@ -4,7 +4,7 @@
 # objective and weight decay selected for the CMU network:
 #   python tools/fit_fallback_gate.py configs/completion/icl_demo_fallback.py \
 #       checkpoints/icl_demo-a35cca84.pth --objective clip --weight-decay 0.01 \
-#       --out work_dirs/icl_demo_fallback/gate.pth
+#       --work-dir work_dirs/icl_demo_fallback
 _base_ = ['./icl_demo.py']
 model = dict(
     type='LinearFallbackCompletionModel',
