@@ -37,6 +37,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
+        '--compile', nargs='?', const='inductor', metavar='BACKEND',
+        help="torch.compile the train step (mmengine's compile option); "
+        "BACKEND defaults to 'inductor', e.g. 'aot_eager' compiles faster")
+    parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate during training')
     parser.add_argument(
@@ -85,6 +89,12 @@ def merge_args(cfg, args):
                              f'{wrapper_type!r}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.compile is not None:
+        compile_cfg = cfg.get('compile')
+        compile_cfg = dict(compile_cfg) if isinstance(compile_cfg,
+                                                      dict) else {}
+        compile_cfg['backend'] = args.compile
+        cfg.compile = compile_cfg
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -34,7 +34,8 @@ def device_constant(build: Callable) -> Callable:
     The tensors are made outside ``torch.inference_mode`` even when the
     first call happens inside it, so a constant first used by an inference
     run can still be saved for backward by a later training step. Do not
-    modify the returned tensors.
+    modify the returned tensors. Under ``torch.compile`` the builder is
+    traced into the graph instead (a constant there).
     """
 
     @functools.lru_cache(maxsize=256)
@@ -44,7 +45,12 @@ def device_constant(build: Callable) -> Callable:
 
     @functools.wraps(build)
     def get(*key, device=None):
-        return cached(key, torch.device('cpu' if device is None else device))
+        device = torch.device('cpu' if device is None else device)
+        if torch.compiler.is_compiling():
+            # traced into the graph, where the compiler folds constants
+            # (dynamo would trace through the cache wrapper and warn)
+            return _to_device(build(*key), device)
+        return cached(key, device)
 
     get.cache_clear = cached.cache_clear
     get.cache_info = cached.cache_info

@@ -136,3 +136,16 @@ def test_inference_defaults_to_the_test_protocol_clips(quick_run):
     assert args.infer_clips is None and args.infer_batch_size == 32
     cfg = bench.load_config(CONFIG, args)
     assert bench.test_num_clips(cfg) == 10  # UniformSampleFrames(num_clips)
+
+
+def test_compile_comparison_is_compiled_over_eager_of_the_same_run():
+    """--compile [BACKEND] times a compiled copy of the FineTec train step
+    next to the eager one; its ratio is compiled / eager (no timing here:
+    tests/tools/test_train_compile.py checks the compiled numbers)."""
+    bench = load_tool('tools/analysis/benchmark.py')
+    assert bench.parse_args([]).compile is None
+    assert bench.parse_args(['--compile']).compile == 'inductor'
+    assert bench.parse_args(['--compile', 'eager']).compile == 'eager'
+    from benchmarking.common import RATIOS
+    assert RATIOS['compile_train_step_ratio'] == ('train_step_s_compiled',
+                                                  'train_step_s')

@@ -7,6 +7,7 @@ Examples::
     python tools/analysis/benchmark.py --device cuda --amp --json bench_gpu.json
     python tools/analysis/benchmark.py --device cpu --quick      # smoke run
     python tools/analysis/benchmark.py --device cpu --sweep      # + cost growth
+    python tools/analysis/benchmark.py --device cpu --compile    # + compiled step
 
 What is measured (docs/benchmarks.md explains each figure and the targets):
 
@@ -22,6 +23,11 @@ What is measured (docs/benchmarks.md explains each figure and the targets):
   forward, backward, optimizer step) of the FineTec model over the ST-GCN
   baseline's, same batch, clip length and classes, synthetic inputs already
   on the device.
+* ``compile_train_step_ratio`` (``--compile [BACKEND]``): seconds of the
+  FineTec training step ``torch.compile``'d as ``tools/train.py --compile``
+  runs it (mmengine compiles ``train_step``) over the eager step, timed
+  interleaved in the same run; ``compile_first_step_s`` is the first
+  compiled step, compilation included.
 * ``train_samples_per_s``: a DataLoader-fed training loop (pipeline in
   ``--num-workers`` workers, 0 = in this process) for FineTec and for the
   baseline (plain pipeline + ST-GCN).
@@ -69,7 +75,8 @@ from benchmarking.pipelines import (bench_pipelines, build_dataset,  # noqa
                                     generate_samples)
 from benchmarking.report import device_name, finish, print_table  # noqa
 from benchmarking.steps import (bench_end_to_end, bench_inference,  # noqa
-                                bench_sweep, bench_train_steps)
+                                bench_sweep, bench_train_steps,
+                                compile_train_step)
 
 
 def parse_args(argv=None):
@@ -119,6 +126,11 @@ def parse_args(argv=None):
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (cuda only): AmpOptimWrapper '
                         'for training, fp16 autocast for inference')
+    parser.add_argument(
+        '--compile', nargs='?', const='inductor', metavar='BACKEND',
+        help="also time the FineTec train step torch.compile'd with BACKEND "
+        "(default inductor), as tools/train.py --compile runs it, against "
+        'the eager step of the same run (compile_train_step_ratio)')
     parser.add_argument('--quick', action='store_true',
                         help='smoke run: few samples, one timed iteration')
     parser.add_argument('--sweep', action='store_true',
@@ -268,6 +280,15 @@ def main(argv=None):
     # --- train steps -----------------------------------------------------
     step_runs = {k: v for k, v in runs.items()
                  if v['clip_len_required'] in (None, args.clip_len)}
+    result['compile_backend'] = args.compile
+    if args.compile and 'finetec' in step_runs:
+        log(f'compiling the FineTec train step (backend {args.compile}); '
+            'inductor takes minutes on a CPU')
+        out = attempt('compile', compile_train_step, step_runs['finetec'],
+                      args)
+        if out:
+            step_runs['finetec_compiled'], result['compile_first_step_s'] = out
+            log(f'first compiled step: {out[1]:.1f} s')
     step_errors = {}
     out = attempt('train step', bench_train_steps, step_runs, args,
                   args.batch_size, args.clip_len, args.num_person, True,
@@ -276,7 +297,8 @@ def main(argv=None):
     times, memory, method = out or ({}, {}, None)
     for name, key in (('finetec', 'train_step_s'),
                       ('baseline', 'train_step_s_baseline'),
-                      ('finetec_pipelined', 'train_step_s_pipelined')):
+                      ('finetec_pipelined', 'train_step_s_pipelined'),
+                      ('finetec_compiled', 'train_step_s_compiled')):
         result[key] = times.get(name)
         result['peak_memory_mb_' + name] = memory.get(name)
         result[f'peak_memory_mb_{name}_process'] = memory.get(
@@ -318,7 +340,9 @@ def main(argv=None):
 
     # --- inference -------------------------------------------------------
     infer_errors = {}
-    rates_inf = attempt('inference', bench_inference, step_runs, args,
+    eager_runs = {k: v for k, v in step_runs.items()
+                  if k != 'finetec_compiled'}
+    rates_inf = attempt('inference', bench_inference, eager_runs, args,
                         infer_errors) or {}
     result['errors'].extend(infer_errors.values())
     result['infer_variant'] = ('hosted' if is_hosted(runs['finetec']['model'])
@@ -330,7 +354,7 @@ def main(argv=None):
 
     # --- FLOPs -----------------------------------------------------------
     log('counting FLOPs')
-    attempt('FLOPs', bench_flops, step_runs, args, result)
+    attempt('FLOPs', bench_flops, eager_runs, args, result)
     if result.get('flops_errors'):
         for name, err in result['flops_errors'].items():
             result['notes'].append(f'FLOPs of {name} not counted: {err}')

@@ -37,6 +37,8 @@ RATIOS = {
     'train_step_ratio': ('train_step_s', 'train_step_s_baseline'),
     'train_step_pipelined_ratio': ('train_step_s_pipelined',
                                    'train_step_s_baseline'),
+    # --compile: the compiled FineTec train step over the eager one
+    'compile_train_step_ratio': ('train_step_s_compiled', 'train_step_s'),
     'train_samples_per_s_ratio': ('train_samples_per_s',
                                   'train_samples_per_s_baseline'),
     'train_samples_per_s_pipelined_ratio': ('train_samples_per_s_pipelined',

@@ -49,6 +49,9 @@ def print_table(result):
          'train_step_s_baseline', 'train_step_ratio', 'ms'),
         ('  completion in the pipeline', 'train_step_s_pipelined',
          'train_step_s_baseline', 'train_step_pipelined_ratio', 'ms'),
+        (f'  torch.compile ({r.get("compile_backend")}), ratio to eager '
+         'FineTec', 'train_step_s_compiled', 'train_step_s',
+         'compile_train_step_ratio', 'ms'),
         (f'train end to end, samples/s ({workers} workers)',
          'train_samples_per_s', 'train_samples_per_s_baseline',
          'train_samples_per_s_ratio', 'rate'),
@@ -100,6 +103,10 @@ def print_table(result):
                         [c.rjust(w) for c, w in zip(row[1:], widths[1:])]))
         if i == 0:
             print('  '.join('-' * w for w in widths))
+    if r.get('compile_first_step_s') is not None:
+        print(f'torch.compile ({r["compile_backend"]}): first train step '
+              f'(compilation) {r["compile_first_step_s"]:.1f} s; the row\'s '
+              'baseline column is the eager FineTec step of the same run')
     if r.get('infer_gym288_test_s') is not None:
         print(f'inference of {GYM288_TEST_SAMPLES:,} samples at that rate: '
               f'{r["infer_gym288_test_s"]:.1f} s')

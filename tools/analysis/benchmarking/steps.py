@@ -65,6 +65,32 @@ def bench_train_steps(runs, args, batch, clip_len, persons, measure_memory,
     return out, memory, method
 
 
+def compile_train_step(run, args):
+    """A copy of the FineTec ``run`` (model and optimizer wrapper) whose
+    ``train_step`` is ``torch.compile``'d with ``--compile``'s backend, as
+    mmengine's Runner does with ``compile=dict(backend=...)``, and the
+    seconds of its first step on a batch of the timed shape (compilation
+    included; the timed steps then reuse the compiled code)."""
+    import copy
+
+    from .models import build_optim
+    model = copy.deepcopy(run['model'])
+    compiled = dict(run, model=model,
+                    optim=build_optim(model, run['cfg'], args.amp))
+    model.train_step = torch.compile(model.train_step, backend=args.compile)
+    gen = torch.Generator().manual_seed(args.seed)
+    x = make_inputs(args.batch_size, 1, args.num_person, args.clip_len,
+                    run['channels'], args.device, run['drop_ratio'], gen)
+    labels = torch.randint(args.num_classes, (args.batch_size, ),
+                           generator=gen)
+    model.train()
+    sync(args.device)
+    t0 = time.perf_counter()
+    model.train_step(make_batch(x, labels), compiled['optim'])
+    sync(args.device)
+    return compiled, time.perf_counter() - t0
+
+
 class _Cycle(torch.utils.data.Sampler):
     """Indices 0..n-1 repeated up to ``length``."""
 
