@@ -148,9 +148,10 @@ def test_finetec_grid_is_complete():
     # the paper's 7 ablations on 5 runs (Gym288 x 3 levels, demo and Bandai
     # severe), no-marker on demo and Bandai severe, base-only on demo and
     # Bandai at every level
-    assert sum('/ablations/' in p for p in FINETEC) == 5 * 7 + 2 + 6
+    assert sum('/ablations/' in p for p in FINETEC) == 5 * 7 + 2 + 6 + 2
     assert sum('no-marker' in n for n in names) == 2
     assert sum('base-only' in n for n in names) == 6
+    assert sum('linear-fill' in n for n in names) == 2
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -185,7 +186,9 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     for stage, pipeline in pipelines(cfg).items():
         assert [c['level'] for c in steps(pipeline, 'SkeletonCorrupt')
                 ] == [level]
-        assert not steps(pipeline, 'GapFill')
+        # linear fill only where the front end is measured without the
+        # completion network
+        assert len(steps(pipeline, 'GapFill')) == ('linear-fill' in name)
         completion = steps(pipeline, 'ICLCompletion')
         decomposition = steps(pipeline, 'DecompositionAugment')
         if hosted:
@@ -202,7 +205,7 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     if not hosted:
         assert cfg.model.completion is None
         assert cfg.model.decomposition is None
-    elif 'no-completion' in name:
+    elif 'no-completion' in name or 'linear-fill' in name:
         assert cfg.model.completion is None
     else:
         assert completion_ckpt == cfg.completion_checkpoint

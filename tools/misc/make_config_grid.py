@@ -112,6 +112,17 @@ EXTRA_ABLATIONS = {
         '             completion=dict(observed_marker=False))\n',
         [(dataset, level) for dataset in ('demo', 'bandai')
          for level in LEVELS]),
+    'linear-fill': (
+        'The FineTec front end on linearly interpolated frames instead of '
+        'the completion network (no observed channel): what the front end '
+        'adds over the interpolated GCN, whatever the completion does',
+        "corruption = dict(level='severe', fill='linear')\n" + COMPOSE.replace(
+            'compose_loaders(\n    _base_)',
+            'compose_loaders(\n    _base_, corruption=corruption)').replace(
+            'model = protocol.compose_model(_base_)\n', '').replace(
+            'default_hooks = protocol.checkpoint_hooks(_base_)\n', '') +
+        'model = dict(completion=None)\n',
+        [('demo', 'severe'), ('bandai', 'severe')]),
 }
 
 
