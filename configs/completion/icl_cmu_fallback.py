@@ -1,3 +1,5 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md; the
+# network's pre-training batch; the gate is fitted full-batch).
 # The shipped real-motion completion (docs/completion.md): the network of
 # configs/completion/icl_cmu.py, frozen, with a gate that falls back to
 # linear interpolation where the network has no evidence of beating it

@@ -1,3 +1,5 @@
+# Total batch 256 = 1 GPU x 256 per GPU (auto_scale_lr: docs/tools.md; the
+# network's pre-training batch; the gate is fitted full-batch).
 # The demo completion network of configs/completion/icl_demo.py, frozen,
 # with the linear-fallback gate of icl_cmu_fallback.py
 # (LinearFallbackCompletionModel), fitted on the demo val split with the
