@@ -310,7 +310,8 @@ def test_finetec_simulated_corruption_matches_test_tool(finetec, capsys):
     gap = max(np.abs(np.asarray(r['topk_scores']) -
                      expected[r['id']][r['topk_indices']]).max()
               for r in real)
-    assert gap > 1e-3, gap
+    # 100x the tolerance of check(): the comparison tells the two apart
+    assert gap > 1e-4, gap
 
 
 def test_finetec_completion_restores_missing_input_frames(finetec, tmp_path,
