@@ -49,3 +49,17 @@ def load_tool(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def small_demo_finetec_config(config='configs/finetec_demo_severe.py'):
+    """The demo FineTec config with a 2-stage ST-GCN (64 channels) and its
+    completion checkpoint made absolute, for fast model tests that run
+    from any working directory."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    cfg.model.backbone.update(num_stages=2, inflate_stages=[],
+                              down_stages=[])
+    cfg.model.cls_head.in_channels = 64
+    cfg.model.completion.checkpoint = osp.join(ROOT,
+                                               cfg.completion_checkpoint)
+    return cfg

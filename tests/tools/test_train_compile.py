@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.utils import ROOT, load_tool
+from tests.utils import ROOT, load_tool, small_demo_finetec_config
 
 CONFIG = osp.join(ROOT, 'configs/finetec_demo_severe.py')
 
@@ -40,12 +40,7 @@ def test_compile_flag_sets_mmengine_compile(train):
 
 
 def small_finetec_cfg(tmp_path, backend):
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.update(num_stages=2, inflate_stages=[],
-                              down_stages=[])
-    cfg.model.cls_head.in_channels = 64
-    cfg.model.completion.checkpoint = osp.join(ROOT,
-                                               cfg.completion_checkpoint)
+    cfg = small_demo_finetec_config()
     cfg.work_dir = str(tmp_path)
     cfg.compile = dict(backend=backend)
     return cfg

@@ -4,21 +4,17 @@ training and test forward (completion + decomposition + physics + backbone
 + head) is captured whole by ``torch.compile(..., fullgraph=True)``, which
 refuses data-dependent Python control flow, ``.item()``-style reads and
 numpy calls on the way (dynamo's ``eager`` backend: tracing only)."""
-import os.path as osp
 from unittest import mock
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import finetec_mm  # noqa: F401
+from tests.utils import small_demo_finetec_config
 from finetec_mm.functional.sequence_random import SequenceRandom
 from mmaction.registry import MODELS
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-CONFIG = osp.join(ROOT, 'configs/finetec_demo_severe.py')
 
 
 def _keys_by_position(cls, num, salt=0):
@@ -30,12 +26,7 @@ def _keys_by_position(cls, num, salt=0):
 @pytest.fixture(scope='module')
 def model():
     init_default_scope('mmaction')
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.update(num_stages=2, inflate_stages=[],
-                              down_stages=[])
-    cfg.model.cls_head.in_channels = 64
-    cfg.model.completion.checkpoint = osp.join(ROOT,
-                                               cfg.completion_checkpoint)
+    cfg = small_demo_finetec_config()
     torch.manual_seed(0)
     return MODELS.build(cfg.model)
 

@@ -2,23 +2,19 @@
 the hosted model inputs are the fp32 ones, and a bf16 training step runs
 (MMAction2's head computes top-k accuracy through numpy, which has no
 bfloat16)."""
-import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner.amp import autocast
 
 import finetec_mm  # noqa: F401
+from tests.utils import small_demo_finetec_config
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-CONFIG = osp.join(ROOT, 'configs/finetec_demo_severe.py')
 
 
 @pytest.fixture(scope='module')
@@ -26,12 +22,7 @@ def model():
     """The demo FineTec (hosted completion + decomposition) with a
     2-stage ST-GCN."""
     init_default_scope('mmaction')
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.update(num_stages=2, inflate_stages=[],
-                              down_stages=[])
-    cfg.model.cls_head.in_channels = 64
-    cfg.model.completion.checkpoint = osp.join(ROOT,
-                                               cfg.completion_checkpoint)
+    cfg = small_demo_finetec_config()
     torch.manual_seed(0)
     return MODELS.build(cfg.model).train()
 
