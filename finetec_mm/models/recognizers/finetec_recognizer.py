@@ -20,6 +20,8 @@ from ..completion.loading import build_completion_model
 STREAMS = ('base', 'dyna', 'stat')
 #: keys of ``FineTecRecognizer(completion=...)``
 COMPLETION_KEYS = ('checkpoint', 'model', 'observed_marker')
+#: keys of ``FineTecRecognizer(decomposition=...)``
+DECOMPOSITION_KEYS = ('regions', 'num_dynamic', 'strong', 'weak', 'parents')
 
 
 def _portable_completion(module, state_dict, prefix, *args) -> None:
@@ -174,6 +176,13 @@ class FineTecRecognizer(BaseRecognizer):
         self.decomposition = None
         if decomposition is not None:
             decomposition = dict(decomposition)
+            unknown = sorted(set(decomposition) - set(DECOMPOSITION_KEYS))
+            if unknown:
+                raise ValueError(
+                    f'FineTecRecognizer: unknown decomposition keys '
+                    f'{unknown}; expected some of {DECOMPOSITION_KEYS} '
+                    '(there is no test-time seed: the test path is not '
+                    'perturbed)')
             self.decomposition = dict(
                 regions=decomposition.get('regions', 'coco'),
                 num_dynamic=decomposition.get('num_dynamic', 2),

@@ -214,6 +214,8 @@ def test_invalid_arguments_rejected():
         build(streams=('dyna', ))
     with pytest.raises(ValueError, match='stream_augment_prob'):
         build(stream_augment_prob=1.5)
+    with pytest.raises(ValueError, match=r"decomposition keys \['seed'\]"):
+        build(decomposition=dict(regions='coco', seed=3))
     with pytest.raises(ValueError, match='expects 3 input channels'):
         build(streams=('base', ))(inputs(C=7), mode='tensor')
 
