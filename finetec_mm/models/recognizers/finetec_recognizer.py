@@ -109,6 +109,10 @@ class FineTecRecognizer(BaseRecognizer):
             channels and the acceleration; its ``out_channels`` are appended
             after them. Defaults to None.
         loss_accel_weight (float): λ. Defaults to 1.
+        detach_accel (bool): Feed a to the GCN without gradient, so that
+            the physics head learns from L_Ac alone and the recognition loss
+            cannot reshape it into a class detector of its own (its MLPs see
+            whole-body positions per frame). Defaults to False.
         completion (dict, optional): Host the frozen completion network:
             ``dict(checkpoint=..., model=None, observed_marker=False)`` as
             for the ``ICLCompletion`` transform.
@@ -129,6 +133,7 @@ class FineTecRecognizer(BaseRecognizer):
                  accel_scale: float = 10.,
                  fusion: Optional[dict] = None,
                  loss_accel_weight: float = 1.,
+                 detach_accel: bool = False,
                  completion: Optional[dict] = None,
                  decomposition: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -169,6 +174,7 @@ class FineTecRecognizer(BaseRecognizer):
         self.fusion = MODELS.build(fusion) if fusion else None
         self.accel_head = MODELS.build(accel_head) if accel_head else None
         self.loss_accel_weight = loss_accel_weight
+        self.detach_accel = bool(detach_accel)
         self.completion = None
         if completion is not None:
             self.completion = build_completion_model(
@@ -282,6 +288,8 @@ class FineTecRecognizer(BaseRecognizer):
             out = self.accel_head(pos.reshape(N * M, T, V, 2))
             loss_accel = self.accel_head.loss(out)
             accel = self.accel_scale * out['accel'].reshape(N, M, T, V, 2)
+            if self.detach_accel:
+                accel = accel.detach()
             channels.append(accel)
         if self.fusion is not None:
             identity = torch.cat(channels[:2 + self.observed_channel], -1)

@@ -177,6 +177,27 @@ def test_physics_loss_cannot_be_met_by_closing_the_gate():
     assert any(g is not None and g.abs().sum() > 0 for g in others)
 
 
+def test_detached_accel_learns_from_the_physics_loss_alone():
+    """detach_accel=True: the recognition loss gives the physics head no
+    gradient, L_Ac still does, and the forward values are unchanged."""
+    x = inputs()
+    attached = build(stream_augment_prob=0.)
+    detached = build(stream_augment_prob=0., detach_accel=True)
+    for model in (attached, detached):
+        model(x, samples(3), mode='loss')['loss_cls'].backward()
+    grads = [p.grad for p in detached.accel_head.parameters()]
+    assert all(g is None or g.abs().sum() == 0 for g in grads)
+    grads = [p.grad for p in attached.accel_head.g_net.parameters()]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    detached.zero_grad()
+    detached(x, samples(3), mode='loss')['loss_accel'].backward()
+    grads = [p.grad for p in detached.accel_head.g_net.parameters()]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads)
+    torch.testing.assert_close(
+        attached.backbone_input(x[:, 0])[0],
+        detached.backbone_input(x[:, 0])[0])
+
+
 def test_ablations_build_and_train():
     for kwargs in (dict(accel_head=None), dict(fusion=dict(type='MLPFusion')),
                    dict(fusion=dict(type='CrossAttentionFusion'))):
