@@ -31,6 +31,16 @@ with the best worst held-out label (then the best mean) is kept, and the
 final gate is fitted on all the data and given that dead zone, which is
 written into the saved config.
 
+Edge cap (``LinearFallbackGate(edge_cap=...)``): after the final fit, the
+gate on the missing frames before the first / after the last observed frame
+of a clip (linear interpolation holds the nearest pose there) is bounded by
+``--edge-cap``. With ``--edge-caps``, the largest of them whose missing-frame
+MPJPE and MPJVE ratios to linear are at most 1 at every level, on the
+fitting data per label and pooled and on each ``--cap-check`` split pooled
+(e.g. a zero-shot split of motion the network never saw), is taken (none
+passing: the smallest). Neither changes the fitted weights: the cap is off
+while fitting, as the dead zone is; it is written into the saved config.
+
 ``--eval ANN_FILE:SPLIT`` prints, for the fitted gate, the missing-frame
 MPJPE / MPJVE ratios to linear per level and label (a quick check; the
 reported tables come from ``tools/analysis/restoration_table.py``).
@@ -216,6 +226,15 @@ def parse_args(argv=None):
     parser.add_argument('--dead-zones', type=float, nargs='+',
                         default=[0., .15, .25, .35, .5, .65])
     parser.add_argument('--loao', action='store_true')
+    parser.add_argument('--edge-cap', type=float, default=None,
+                        help="the gate's bound on the clip's edge frames "
+                        '(default: none)')
+    parser.add_argument('--edge-caps', type=float, nargs='+',
+                        help='select the largest edge cap never worse than '
+                        'linear on the fitting data and --cap-check')
+    parser.add_argument('--cap-check', nargs='*', default=[],
+                        help='ANN_FILE:SPLIT also scored (pooled) for '
+                        '--edge-caps')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cache', help='torch file caching the gate inputs '
                         'of the fitting data (reused if it exists)')
@@ -233,6 +252,34 @@ def gather(model, cfg, specs, levels, cache=None):
     return data
 
 
+def select_edge_cap(model, cfg, data, args):
+    """The largest of ``args.edge_caps`` never worse than linear (MPJPE and
+    MPJVE, every level) on ``data`` per label and pooled and on each
+    ``args.cap_check`` split pooled; none passing: the smallest."""
+    checks = [('fit', data)] + [
+        (spec, cat([collect(model, cfg, level, parse_spec(
+            spec if ':' in spec else ':' + spec, cfg))
+            for level in args.levels])) for spec in args.cap_check]
+    caps = sorted(args.edge_caps)
+    keep = caps[0]
+    for cap in caps:
+        model.gate.edge_cap = float(cap)
+        worst = []
+        for name, d in checks:
+            table = ratios(model.gate, d)
+            if name != 'fit':
+                table = {k: v for k, v in table.items() if k[1] == 'all'}
+            worst.append(worst_ratio(table))
+        print(f'edge cap {cap:g}: worst ratio ' + ' '.join(
+            f'{name} {w:.6f}' for (name, _), w in zip(checks, worst)),
+            flush=True)
+        if max(worst) <= 1:
+            keep = cap
+    model.gate.edge_cap = None
+    print(f'selected: edge cap {keep:g}')
+    return keep
+
+
 def main(argv=None):
     args = parse_args(argv)
     init_default_scope('mmaction')
@@ -242,6 +289,7 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
         recompose(cfg)
     model = load_frozen(cfg, args.checkpoint)
+    model.gate.edge_cap = None  # off while fitting, set after
     specs = args.fit or [':' + cfg.val_dataloader.dataset.split]
     specs = [s if ':' in s else ':' + s for s in specs]
     data = gather(model, cfg, specs, args.levels, args.cache)
@@ -284,7 +332,13 @@ def main(argv=None):
     loss = fit_gate(model.gate, data, objective=choice[0],
                     weight_decay=choice[1], **kw)
     model.gate.threshold = choice[2]
-    cfg.model.gate = dict(cfg.model.get('gate') or {}, threshold=choice[2])
+    edge_cap = args.edge_cap
+    if args.edge_caps:
+        edge_cap = select_edge_cap(model, cfg, data, args)
+    model.gate.edge_cap = None if edge_cap is None else float(edge_cap)
+    info['edge_cap'] = edge_cap
+    cfg.model.gate = dict(cfg.model.get('gate') or {}, threshold=choice[2],
+                          edge_cap=edge_cap)
     print(f'final fit loss {loss:.4f}')
     print_table(ratios(model.gate, data), 'fitting data (in-sample)')
     evals = {}

@@ -78,3 +78,26 @@ def test_a_checkpoint_that_does_not_fit_is_refused(frozen, tiny_demo_pkl,
         tool.main([CONFIG, frozen, '--work-dir', str(tmp_path),
                    *_options(tiny_demo_pkl)[:-3], 'model.net.num_blocks=2',
                    'model.net.merge_after=1', 'model.pool_size=16'])
+
+
+def test_edge_cap_is_selected_after_the_fit_and_saved(frozen, tiny_demo_pkl,
+                                                      tmp_path, capsys):
+    tool = load_tool('tools/fit_fallback_gate.py')
+    out = tool.main([CONFIG, frozen, '--work-dir', str(tmp_path),
+                     '--fit', ':val', '--iters', '5', '--levels', 'severe',
+                     '--edge-caps', '0', '0.5', '--cap-check', ':test',
+                     *_options(tiny_demo_pkl)])
+    text = capsys.readouterr().out
+    assert 'edge cap 0: worst ratio' in text
+    assert 'edge cap 0.5: worst ratio' in text
+    assert 'selected: edge cap' in text
+    model = build_completion_model(out)  # config from the checkpoint meta
+    assert model.gate.edge_cap in (0., 0.5)
+    fixed = tool.main([CONFIG, frozen, '--work-dir', str(tmp_path / 'b'),
+                       '--fit', ':val', '--iters', '5', '--levels', 'severe',
+                       '--edge-cap', '0.25', *_options(tiny_demo_pkl)])
+    capped = build_completion_model(fixed)
+    assert capped.gate.edge_cap == 0.25
+    # the cap is off while fitting: the weights do not depend on it
+    for k, v in model.gate.state_dict().items():
+        assert torch.equal(v, capped.gate.state_dict()[k]), k

@@ -18,6 +18,9 @@ from finetec_mm.functional.linear_fallback import (FEATURE_NAMES,
                                                    self_check_ratio)
 from .completion_model import ICLCompletionModel
 
+#: Channel of the ``edge`` feature (1 on missing frames before the first /
+#: after the last observed frame).
+EDGE = FEATURE_NAMES.index('edge')
 #: Corruption levels, indexed by the ``level`` entry of fitting data.
 LEVELS = ('minor', 'moderate', 'severe')
 #: Objectives of :func:`fit_loss`.
@@ -41,6 +44,9 @@ class LinearFallbackGate(nn.Module):
             0.0025, so an untrained gate is linear interpolation. Defaults
             to -6.
         threshold (float): Dead zone, in [0, 1). Defaults to 0.
+        edge_cap (float, optional): Bound of the gate on edge frames, in
+            [0, 1]; needs the features of :data:`FEATURE_NAMES`. Defaults
+            to None (no bound).
 
     The standardisation (``feat_mean``, ``feat_std``, buffers) is set by
     :meth:`set_standardisation` when the gate is fitted and saved with it.
@@ -48,12 +54,24 @@ class LinearFallbackGate(nn.Module):
 
     def __init__(self, num_features: int = len(FEATURE_NAMES),
                  hidden: int = 16, init_bias: float = -6.,
-                 threshold: float = 0.) -> None:
+                 threshold: float = 0.,
+                 edge_cap: Optional[float] = None) -> None:
         super().__init__()
         if not 0 <= threshold < 1:
             raise ValueError(f'LinearFallbackGate: threshold={threshold} '
                              'not in [0, 1)')
+        if edge_cap is not None:
+            if not 0 <= edge_cap <= 1:
+                raise ValueError(f'LinearFallbackGate: edge_cap={edge_cap} '
+                                 'not in [0, 1]')
+            if num_features != len(FEATURE_NAMES):
+                raise ValueError(
+                    'LinearFallbackGate: edge_cap reads the edge feature '
+                    f'of FEATURE_NAMES ({len(FEATURE_NAMES)} features), '
+                    f'got num_features={num_features}')
+            edge_cap = float(edge_cap)
         self.num_features, self.threshold = num_features, float(threshold)
+        self.edge_cap = edge_cap
         self.register_buffer('feat_mean', torch.zeros(num_features))
         self.register_buffer('feat_std', torch.ones(num_features))
         if hidden:
@@ -81,6 +99,9 @@ class LinearFallbackGate(nn.Module):
         g = torch.sigmoid(self.mlp(x.to(self.feat_mean.dtype)))[..., 0]
         if self.threshold:
             g = ((g - self.threshold) / (1 - self.threshold)).clamp(min=0)
+        if self.edge_cap is not None:
+            edge = features[..., EDGE] > 0.5
+            g = torch.where(edge, g.clamp(max=self.edge_cap), g)
         return g
 
 
@@ -100,6 +121,9 @@ class LinearFallbackCompletionModel(ICLCompletionModel):
     gap). Where
     the network has no evidence of beating interpolation the gate closes
     and the output is linear interpolation (``g = 0`` gives it exactly).
+    ``gate=dict(edge_cap=c)`` bounds the gate by ``c`` on the missing frames
+    before the first / after the last observed frame (``c = 0``: those come
+    out as linear interpolation bit for bit, the nearest observed pose).
 
     The network is pre-trained as :class:`ICLCompletionModel` (``loss`` is
     unchanged and never touches the gate); the gate is fitted afterwards on

@@ -188,3 +188,70 @@ def test_falls_back_to_linear_on_motion_unlike_the_bank():
     assert unseen <= 0.15, unseen  # measured 0.063
     assert seen >= 0.25, seen  # measured 0.38
     assert err <= 0.85 * lin_err, (err, lin_err)  # measured 0.67x
+
+
+def _edge_mask(n):
+    """Clips whose first 3 and last 2 frames are missing (edge frames) and
+    every other frame between them observed (interior gaps of 1)."""
+    mask = torch.zeros(n, T, dtype=torch.bool)
+    mask[:, 3:T - 2:2] = True
+    mask[:, T - 3] = True
+    return mask
+
+
+def test_edge_cap_bounds_the_gate_on_edge_frames_only():
+    f = torch.randn(4, T, len(FEATURE_NAMES))
+    mask = _edge_mask(4)
+    from finetec_mm.functional.linear_fallback import gap_features
+    f[..., FEATURE_NAMES.index('edge')] = gap_features(mask)[..., 1]
+    free = LinearFallbackGate(hidden=4)
+    torch.nn.init.normal_(free.mlp[0].weight)
+    torch.nn.init.constant_(free.mlp[-1].bias, 3.)  # gate mostly open
+    capped = LinearFallbackGate(hidden=4, edge_cap=0.1)
+    capped.load_state_dict(free.state_dict())
+    g, gc = free(f), capped(f)
+    edge = gap_features(mask)[..., 1].bool()
+    assert edge.sum() == 4 * 5 and g[edge].max() > 0.1
+    assert torch.equal(gc[edge], g[edge].clamp(max=0.1))
+    assert torch.equal(gc[~edge], g[~edge])
+    assert free.edge_cap is None  # the default: no bound (old checkpoints)
+    with pytest.raises(ValueError, match='edge_cap'):
+        LinearFallbackGate(edge_cap=1.5)
+    with pytest.raises(ValueError, match='edge_cap'):
+        LinearFallbackGate(num_features=3, edge_cap=0.)
+
+
+def test_edge_cap_zero_gives_linear_interpolation_on_edge_frames():
+    """With ``edge_cap=0`` the missing frames before the first / after the
+    last observed frame come out as linear interpolation (the nearest
+    observed pose) bit for bit, while interior missing frames keep the
+    gated correction; without the cap the same gate moves the edge frames
+    too."""
+    bank = motion('wave', 64, 0)
+    clips = motion('wave', 6, 1)
+    mask = _edge_mask(len(clips))
+    x = clips * mask[:, :, None, None]
+    edge = ~mask & ~((mask.long().cumsum(1) > 0) &
+                     (mask.flip(1).long().cumsum(1).flip(1) > 0))
+    interior = ~mask & ~edge
+    assert edge.sum() == 6 * 5 and interior.sum() > 0
+    torch.manual_seed(0)
+    model = build(dict(edge_cap=0.), bank=bank).eval()
+    assert model.gate.edge_cap == 0.
+    model.gate.mlp[-1].bias.data.fill_(10.)  # gate ~1 everywhere
+    outs = {}
+    with torch.no_grad():
+        for cap in (0., None):
+            model.gate.edge_cap = cap
+            outs[cap] = model.complete(x, mask)
+        parts = model.gate_inputs(x, mask)
+    lin = linear_fill(x.flatten(2), mask).reshape(x.shape)
+    net = parts['net']
+    assert (net - lin)[edge].abs().max() > 1e-4  # the network departs
+    capped, free = outs[0.], outs[None]
+    assert torch.equal(capped[edge], lin[edge])
+    assert torch.equal(capped[mask], x[mask])
+    assert torch.equal(capped[interior], free[interior])
+    assert (capped[interior] - lin[interior]).abs().max() > 1e-4
+    # seen failing without the cap: the open gate moves the edge frames
+    assert (free[edge] - lin[edge]).abs().max() > 1e-4
