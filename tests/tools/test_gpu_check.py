@@ -1,7 +1,8 @@
 """tools/analysis/gpu_check.sh --device cpu: the dry run of the one-GPU
 check runs every step (benchmark, one-epoch torchrun training, test, infer,
 CPU-vs-device consistency by tools/analysis/gpu_consistency.py) at tiny
-sizes, so the script cannot rot."""
+sizes, so the script cannot rot. ``--data`` trains on the session's tiny
+demo pickle instead of generating one more."""
 import json
 import os
 import sys
@@ -9,14 +10,16 @@ import sys
 from tests.utils import run_tool
 
 
-def test_gpu_check_dry_run(tmp_path):
+def test_gpu_check_dry_run(tiny_demo_pkl, tmp_path):
     out = tmp_path / 'gpu_check'
     proc = run_tool('bash', 'tools/analysis/gpu_check.sh', '--device', 'cpu',
-                    '--out', str(out), env=dict(PYTHON=sys.executable,
-                                                PORT='29571'), timeout=900)
+                    '--out', str(out), '--data', tiny_demo_pkl,
+                    env=dict(PYTHON=sys.executable, PORT='29571'),
+                    timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
+    assert f'using {tiny_demo_pkl}' in proc.stdout
     for step in ('device and versions', 'benchmark, batch 4 fp32',
-                 'one epoch through tools/dist_train.sh', 'tools/test.py',
+                 'demo data', 'one epoch through tools/dist_train.sh', 'tools/test.py',
                  'tools/infer.py --device cpu', 'CPU vs cpu'):
         assert f'== {step}' in proc.stdout, step
     bench = json.loads((out / 'benchmark_cpu_b4.json').read_text())
