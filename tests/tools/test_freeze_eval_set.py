@@ -221,14 +221,12 @@ def _scores(dump):
 
 
 def test_test_tool_on_frozen_file_matches_on_the_fly(frozen, tiny_demo_pkl,
-                                                     tmp_path):
-    train = run_tool('tools/train.py', CONFIG, '--work-dir',
-                     str(tmp_path / 'train'), '--seed', '0', '--no-validate',
-                     *data_options(tiny_demo_pkl, **{
-                         'train_dataloader.batch_size': 16,
-                         'train_cfg.max_epochs': 1}))
-    assert train.returncode == 0, train.stdout[-3000:]
-    ckpt = str(tmp_path / 'train' / 'epoch_1.pth')
+                                                     tiny_stgcn, tmp_path):
+    # tiny_stgcn: CONFIG trained one epoch (seed 0, batch 16, no
+    # validation) on tiny_demo_pkl, exactly the run this test needs
+    assert tiny_stgcn['config'] == osp.join(ROOT, CONFIG)
+    assert tiny_stgcn['pkl'] == tiny_demo_pkl
+    ckpt = tiny_stgcn['checkpoint']
     runs = {}
     for name, extra in (('fly', {}),
                         ('frozen', {'test_dataloader.dataset.ann_file':
