@@ -348,7 +348,8 @@ def test_finetec_completion_restores_missing_input_frames(finetec, tmp_path,
 
 
 def test_unfit_checkpoint_garbage_pickle_and_missing_config(tiny_stgcn,
-                                                            tmp_path):
+                                                            tmp_path,
+                                                            capsys):
     """One line naming the file, exit status 1: a checkpoint that shares
     no weight with the model (loaded with --allow-partial), an input .pkl
     that is no pickle, a missing config."""
@@ -370,13 +371,20 @@ def test_unfit_checkpoint_garbage_pickle_and_missing_config(tiny_stgcn,
         ([str(tmp_path / 'nope.py'), tiny_stgcn['checkpoint'], good],
          f"error: config file '{tmp_path / 'nope.py'}' does not exist"),
     ]
+    # main(argv) in this process: SystemExit('error: ...') is what the
+    # interpreter prints as one line with exit status 1 (the command line
+    # itself: test_missing_input_through_the_command_line, and below)
     for args, line in cases:
-        proc = run_tool('tools/infer.py', *args)
-        assert proc.returncode == 1, proc.stdout[-2000:]
-        lines = [x for x in proc.stdout.splitlines()
+        with pytest.raises(SystemExit) as exit_info:
+            infer.main(args)
+        message = exit_info.value.code
+        assert isinstance(message, str), message  # exit status 1
+        out = capsys.readouterr()
+        lines = [x for x in (out.out + out.err + message).splitlines()
                  if x.startswith('error:')]
-        assert len(lines) == 1 and lines[0].startswith(line), proc.stdout
-        assert 'Traceback' not in proc.stdout
+        assert len(lines) == 1 and lines[0].startswith(line), lines
+        assert message == lines[0]
+        assert 'Traceback' not in out.out + out.err
     proc = run_tool('tools/infer.py', tiny_stgcn['config'], foreign, good,
                     '--allow-partial')
     assert proc.returncode == 0, proc.stdout[-2000:]
