@@ -39,7 +39,9 @@ def options(pkl):
     return data_options(pkl, **{
         'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1,
         'train_dataloader.batch_size': 8, 'val_dataloader.batch_size': 8,
-        'test_dataloader.batch_size': 4, 'completion_checkpoint': completion})
+        'test_dataloader.batch_size': 4, 'completion_checkpoint': completion,
+        # 2 test clips per sample (index 1: UniformSampleFrames)
+        'test_dataloader.dataset.pipeline.1.num_clips': 2})
 
 
 def test_train_validate_save_and_test(gym288_like, tmp_path):

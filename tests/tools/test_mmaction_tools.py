@@ -54,7 +54,9 @@ def test_train_and_test_through_mmaction_tools(config, tiny_demo_pkl,
     for key in ours:
         torch.testing.assert_close(ours[key], theirs[key], rtol=0, atol=0)
 
-    test_options = data_options(tiny_demo_pkl)
+    # 2 test clips per sample (index 1: UniformSampleFrames), for both tools
+    test_options = data_options(
+        tiny_demo_pkl, **{'test_dataloader.dataset.pipeline.1.num_clips': 2})
     scores = []
     for tool in (osp.join(MM_TOOLS, 'test.py'), 'tools/test.py'):
         proc = run_tool(tool, config, runs['mmaction'], '--work-dir',
