@@ -13,13 +13,13 @@ from tests.utils import ROOT
 
 SHIPPED = {
     'configs/finetec_demo_severe.py': 'icl_demo-a35cca84.pth',
-    'configs/finetec_gym288_severe.py': 'icl_cmu_fallback-7b51a1c4.pth',
+    'configs/finetec_gym288_severe.py': 'icl_cmu_fallback-1509886b.pth',
     'configs/finetec/finetec_4xb16-u16-150e_gym99-minor.py':
-    'icl_cmu_fallback-7b51a1c4.pth',
+    'icl_cmu_fallback-1509886b.pth',
     'configs/finetec/finetec_4xb16-u16-150e_gym288-v2-severe.py':
-    'icl_cmu_fallback-7b51a1c4.pth',
+    'icl_cmu_fallback-1509886b.pth',
     'configs/finetec/finetec_4xb16-u16-150e_gym99-v2-moderate.py':
-    'icl_cmu_fallback-7b51a1c4.pth',
+    'icl_cmu_fallback-1509886b.pth',
 }
 
 

@@ -12,7 +12,7 @@ num_classes = 30
 # Real-motion completion network (docs/model_zoo.md); one pre-trained on
 # the dataset's own `xtake_train` can be given with
 # --cfg-options model.completion.checkpoint=...
-completion_checkpoint = 'checkpoints/icl_cmu_fallback-7b51a1c4.pth'
+completion_checkpoint = 'checkpoints/icl_cmu_fallback-1509886b.pth'
 train_dataloader = dict(
     batch_size=32,
     num_workers=1,

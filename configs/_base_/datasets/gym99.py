@@ -13,7 +13,7 @@ ann_file = 'data/gym/gym_2d.pkl'
 # published file (docs/completion.md).
 # (shipped with the repository: found relative to this file, so the
 # config runs from any working directory; data paths stay relative to it)
-completion_checkpoint = '{{fileDirname}}/../../../checkpoints/icl_cmu_fallback-7b51a1c4.pth'
+completion_checkpoint = '{{fileDirname}}/../../../checkpoints/icl_cmu_fallback-1509886b.pth'
 num_classes = 99
 train_dataloader = dict(
     dataset=dict(ann_file=ann_file, split='train', num_classes=num_classes))
