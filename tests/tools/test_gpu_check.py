@@ -19,8 +19,8 @@ def test_gpu_check_dry_run(tiny_demo_pkl, tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert f'using {tiny_demo_pkl}' in proc.stdout
     for step in ('device and versions', 'benchmark, batch 4 fp32',
-                 'demo data', 'one epoch through tools/dist_train.sh', 'tools/test.py',
-                 'tools/infer.py --device cpu', 'CPU vs cpu'):
+                 'demo data', 'one epoch through tools/dist_train.sh',
+                 'tools/test.py', 'tools/infer.py --device cpu', 'CPU vs cpu'):
         assert f'== {step}' in proc.stdout, step
     bench = json.loads((out / 'benchmark_cpu_b4.json').read_text())
     assert bench['device'] == 'cpu' and bench['errors'] == []
