@@ -1,12 +1,24 @@
-"""End-to-end: ``tools/data/validate_dataset.py`` on good and bad files."""
+"""End-to-end: ``tools/data/validate_dataset.py`` on good and bad files.
+
+The command line runs twice (exit status 0 with the progress on stderr,
+exit status 1 with the one-line error); the other cases call the tool's
+``main(argv)`` in this process."""
 import os.path as osp
 import pickle
 
 import numpy as np
 
-from ..utils import run_tool
+from ..utils import ROOT, load_tool, run_tool
 
 TOOL = 'tools/data/validate_dataset.py'
+tool = load_tool(TOOL)
+
+
+def run_main(capsys, *argv):
+    """``(exit status, stderr + stdout)`` of ``main(argv)`` in process."""
+    code = tool.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.err + captured.out
 
 
 def test_good_file(tiny_demo_pkl):
@@ -22,7 +34,7 @@ def test_good_file(tiny_demo_pkl):
     assert out.rstrip().endswith('OK')
 
 
-def test_bad_file(tiny_demo_pkl, tmp_path):
+def test_bad_file(tiny_demo_pkl, tmp_path, capsys):
     with open(tiny_demo_pkl, 'rb') as f:
         data = pickle.load(f)
     annos = data['annotations']
@@ -34,9 +46,8 @@ def test_bad_file(tiny_demo_pkl, tmp_path):
     with open(bad, 'wb') as f:
         pickle.dump(data, f)
 
-    r = run_tool(TOOL, bad, '--num-classes', '24')
-    assert r.returncode == 1, r.stdout
-    out = r.stdout
+    code, out = run_main(capsys, bad, '--num-classes', '24')
+    assert code == 1, out
     assert 'problems: 4 errors' in out
     name = annos[3]['frame_dir']
     assert (f"file {bad!r}: sample {name!r}: 1 NaN/inf keypoint coordinates "
@@ -48,24 +59,25 @@ def test_bad_file(tiny_demo_pkl, tmp_path):
     assert out.rstrip().endswith('FAILED')
 
     # only the val split: the train faults are not reported
-    r = run_tool(TOOL, bad, '--split', 'val')
-    assert r.returncode == 1
-    assert 'problems: 1 errors' in r.stdout and 'ghost_sample' in r.stdout
+    code, out = run_main(capsys, bad, '--split', 'val')
+    assert code == 1
+    assert 'problems: 1 errors' in out and 'ghost_sample' in out
 
 
-def test_missing_file_and_unknown_split(tiny_demo_pkl, tmp_path):
+def test_missing_file_and_unknown_split(tiny_demo_pkl, tmp_path, capsys):
     missing = str(tmp_path / 'missing.pkl')
     r = run_tool(TOOL, missing)
     assert r.returncode == 1
     assert f'{missing!r} does not exist' in r.stdout
 
-    r = run_tool(TOOL, tiny_demo_pkl, '--split', 'xsub_val')
-    assert r.returncode == 1
+    code, out = run_main(capsys, tiny_demo_pkl, '--split', 'xsub_val')
+    assert code == 1
     assert ("split 'xsub_val' not found; available splits: "
-            "['test', 'train', 'val']") in r.stdout
+            "['test', 'train', 'val']") in out
 
 
-def test_length_histogram_and_short_sequences(tiny_demo_pkl, tmp_path):
+def test_length_histogram_and_short_sequences(tiny_demo_pkl, tmp_path,
+                                             capsys):
     """Sequences of 2, 10 and 40 frames: the histogram bins them in
     frames, and the samples shorter than the clip are flagged, with the
     clip length of --config, of --clip-len, or 16."""
@@ -73,9 +85,10 @@ def test_length_histogram_and_short_sequences(tiny_demo_pkl, tmp_path):
     path = str(tmp_path / 'short.pkl')
     write_short_dataset(tiny_demo_pkl, path)  # 12 samples, 4 of each
 
-    r = run_tool(TOOL, path, '--config', 'configs/finetec_demo_severe.py')
-    assert r.returncode == 0, r.stdout  # short sequences are legal
-    lines = r.stdout.splitlines()
+    code, out = run_main(capsys, path, '--config',
+                         osp.join(ROOT, 'configs/finetec_demo_severe.py'))
+    assert code == 0, out  # short sequences are legal
+    lines = out.splitlines()
     start = lines.index('sequence lengths (frames; clip 16):')
     assert [ln.split() for ln in lines[start + 1:start + 6]] == [
         ['2-3', '4', '#' * 40, '<', 'clip'],
@@ -84,14 +97,14 @@ def test_length_histogram_and_short_sequences(tiny_demo_pkl, tmp_path):
         ['16-31', '0'],
         ['32-63', '4', '#' * 40],
     ]
-    assert '[warning] short_sequence (8):' in r.stdout
+    assert '[warning] short_sequence (8):' in out
     assert ("sample 'test_2f_0': 2 frames, shorter than the 16-frame clip"
-            in r.stdout)
-    assert "sample 'test_40f_0'" not in r.stdout
+            in out)
+    assert "sample 'test_40f_0'" not in out
 
-    r = run_tool(TOOL, path, '--clip-len', '8', '--split', 'test')
-    lines = r.stdout.splitlines()
+    code, out = run_main(capsys, path, '--clip-len', '8', '--split', 'test')
+    lines = out.splitlines()
     start = lines.index('sequence lengths (frames; clip 8):')
     assert lines[start + 1].split() == ['2-3', '1', '#' * 40, '<', 'clip']
-    assert '[warning] short_sequence (1):' in r.stdout  # 2 frames only
-    assert 'test_2f_0' in r.stdout and 'test_10f_0' not in r.stdout
+    assert '[warning] short_sequence (1):' in out  # 2 frames only
+    assert 'test_2f_0' in out and 'test_10f_0' not in out
