@@ -97,10 +97,12 @@ def test_every_class_in_every_split(small):
 
 
 def test_deterministic():
-    a = dd.make_demo_annotations(1, 1, seed=3)
-    b = dd.make_demo_annotations(1, 1, seed=3)
-    c = dd.make_demo_annotations(1, 1, seed=4)
+    # one sample per class and split (72, not the default 20 test ones)
+    a = dd.make_demo_annotations(1, 1, seed=3, num_per_class_test=1)
+    b = dd.make_demo_annotations(1, 1, seed=3, num_per_class_test=1)
+    c = dd.make_demo_annotations(1, 1, seed=4, num_per_class_test=1)
     assert a['split'] == b['split']
+    assert [len(a['split'][k]) for k in ('train', 'val', 'test')] == [24] * 3
     for x, y in zip(a['annotations'], b['annotations']):
         assert x['frame_dir'] == y['frame_dir'] and x['label'] == y['label']
         assert x['keypoint'].tobytes() == y['keypoint'].tobytes()
