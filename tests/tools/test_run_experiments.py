@@ -4,35 +4,38 @@ import os.path as osp
 
 import pytest
 
-from tests.utils import data_options, load_tool, run_tool
+from tests.utils import data_options, load_tool
 
 
-def test_sweep_summarises_and_resumes(tiny_demo_pkl, tmp_path):
+def test_sweep_summarises_and_resumes(tiny_demo_pkl, tmp_path, capsys,
+                                      monkeypatch):
+    """The sweep's ``main(argv)`` in this process; its train / test runs
+    are the subprocesses it starts itself."""
+    tool = load_tool('tools/analysis/run_experiments.py')
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')  # as run_tool gives them
     options = data_options(tiny_demo_pkl, **{
         'train_cfg.max_epochs': 1, 'train_dataloader.batch_size': 16,
         'test_dataloader.dataset.pipeline.1.num_clips': 2})[1:]
-    args = ['tools/analysis/run_experiments.py',
-            'configs/stgcn_demo_severe.py', '--seeds', '0', '1',
+    args = ['configs/stgcn_demo_severe.py', '--seeds', '0', '1',
             '--work-root', str(tmp_path), '--json', str(tmp_path / 's.json'),
             '--cfg-options', *options]
-    first = run_tool(*args)
-    assert first.returncode == 0, first.stdout[-3000:]
-    assert '[2/2] stgcn_demo_severe.py seed 1' in first.stdout
+    assert not tool.main(args)  # exit status 0
+    first = capsys.readouterr().out
+    assert '[2/2] stgcn_demo_severe.py seed 1' in first
     summary = json.load(open(tmp_path / 's.json'))
     (row, ) = summary['rows']
     runs = summary['runs']['configs/stgcn_demo_severe.py']
     top1 = [r['acc/top1'] for r in runs]
     assert len(top1) == 2 and all(0 <= v <= 1 for v in top1)
     assert abs(row['acc/top1'] - sum(top1) / 2) < 1e-9
-    assert '| `configs/stgcn_demo_severe.py` | 2 |' in first.stdout
+    assert '| `configs/stgcn_demo_severe.py` | 2 |' in first
     # a second call reuses the stored results instead of training again
     (variant, ) = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert variant.name.startswith('stgcn_demo_severe@')
     assert json.load(open(variant / 'seed0' / 'run.json'))['seed'] == 0
     train_log = variant / 'seed0' / 'train.out'
     stamp = train_log.stat().st_mtime_ns
-    second = run_tool(*args)
-    assert second.returncode == 0
+    assert not tool.main(args)
     assert json.load(open(tmp_path / 's.json'))['runs'] == summary['runs']
     assert train_log.stat().st_mtime_ns == stamp
 
