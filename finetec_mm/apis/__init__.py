@@ -6,7 +6,8 @@
     results = inference_skeletons(model, [array_tvc, pose_results],
                                   img_shape=(1080, 1920), return_base=True)
 
-:func:`load_input` reads files (ours, MMPose, OpenPose, COCO results,
+:class:`StreamRecognizer` classifies a live pose stream frame by frame
+(docs/streaming.md). :func:`load_input` reads files (ours, MMPose, OpenPose, COCO results,
 PoseDataset pickles, NumPy); ``tools/infer.py`` is the command line over
 these functions.
 """
@@ -15,11 +16,14 @@ from .inference import (inference_skeleton, inference_skeletons,
 from .model import init_recognizer, load_config
 from .pipeline import build_pipeline, graph_joints, inference_config
 from .readers import detect_format, load_input
+from .stream import (StreamRecognizer, early_recognition, protocol_keep,
+                     replay)
 from .tracking import Person, Track, select_person
 
 __all__ = [
     'init_recognizer', 'load_config', 'inference_skeletons',
     'inference_skeleton', 'test_pipeline_of', 'resolve_label_map',
     'inference_config', 'build_pipeline', 'graph_joints', 'load_input',
-    'detect_format', 'select_person', 'Person', 'Track'
+    'detect_format', 'select_person', 'Person', 'Track', 'StreamRecognizer',
+    'replay', 'early_recognition', 'protocol_keep'
 ]

@@ -143,25 +143,34 @@ class Track:
         return line
 
 
+def follow_step(people: Sequence[Person],
+                last: Optional[Person]) -> Optional[int]:
+    """One step of the ``'auto'`` rule (module docstring): the index of the
+    candidate (all seen) that continues ``last``, the largest one if
+    ``last`` is None, or None (nobody, or no overlap with ``last``). Also
+    used frame by frame by :class:`~finetec_mm.apis.stream.StreamRecognizer`.
+    """
+    if not people:
+        return None
+    if last is None:
+        areas = [box_area(p.box) for p in people]
+        return int(np.argmax(areas))  # first of equal areas
+    ious = [box_iou(p.box, last.box) for p in people]
+    best = max(ious)
+    if best <= 0:
+        return None
+    ties = [i for i, v in enumerate(ious) if best - v <= IOU_TIE]
+    return min(ties, key=lambda i: pose_distance(people[i], last))
+
+
 def _follow(frames: Sequence[Sequence[Person]]) -> List[Optional[int]]:
     """The ``'auto'`` rule (module docstring) on candidates that are seen."""
     chosen: List[Optional[int]] = [None] * len(frames)
     last: Optional[Person] = None
     for t, people in enumerate(frames):
-        if not people:
-            continue
-        if last is None:
-            areas = [box_area(p.box) for p in people]
-            chosen[t] = int(np.argmax(areas))  # first of equal areas
-        else:
-            ious = [box_iou(p.box, last.box) for p in people]
-            best = max(ious)
-            if best <= 0:
-                continue
-            ties = [i for i, v in enumerate(ious) if best - v <= IOU_TIE]
-            chosen[t] = min(ties, key=lambda i: pose_distance(people[i],
-                                                              last))
-        last = people[chosen[t]]
+        chosen[t] = follow_step(people, last)
+        if chosen[t] is not None:
+            last = people[chosen[t]]
     return chosen
 
 

@@ -1,6 +1,7 @@
 # Copyright (c) FineTec authors. All rights reserved.
 """Deterministic prompt choice: the nearest bank clip on observed frames."""
 import hashlib
+import weakref
 from typing import Optional, Sequence
 
 import torch
@@ -17,30 +18,70 @@ def _raw_errors(q: Tensor, m: Tensor, c: Tensor) -> Tensor:
             m @ c.square().sum(2).T)
 
 
+def pool_terms(c: Tensor, root_joints: Sequence[int]) -> dict:
+    """The query-independent terms of :func:`_normalized_errors` for pool
+    clips ``c`` (N, T, V, C) float64."""
+    root = c[:, :, list(root_joints)].mean(2)  # (N, T, C)
+    return dict(root=root,
+                spread=(c - root[:, :, None]).square().sum((2, 3)),  # (N, T)
+                flat=c.flatten(2), sq=c.square().sum((2, 3)),
+                sum_v=c.sum(2))
+
+
 def _normalized_errors(qn: Tensor, m: Tensor, c: Tensor,
-                       root_joints: Sequence[int]) -> Tensor:
+                       root_joints: Sequence[int],
+                       terms: Optional[dict] = None) -> Tensor:
     """Sum over observed frames of ``||qn_t - (c_t - mu_bn) / s_bn||^2``
     (B, N), where ``mu_bn, s_bn`` normalise pool clip n on the observed
     frames of query b (:func:`clip_frame`), expanded into matrix products
     so that no (B, N, T, V, C) tensor is formed.
 
-    qn: normalised query times the mask (B, T, V, C); c: pool (N, T, V, C).
+    qn: normalised query times the mask (B, T, V, C); c: pool (N, T, V, C);
+    terms: :func:`pool_terms` of ``c`` if computed before.
     """
     V = c.shape[2]
     k = m.sum(1)  # (B, )
     kv = (k * V).clamp(min=1)
-    root = c[:, :, list(root_joints)].mean(2)  # (N, T, C)
-    spread = (c - root[:, :, None]).square().sum((2, 3))  # (N, T)
+    t = pool_terms(c, root_joints) if terms is None else terms
+    root, spread = t['root'], t['spread']
     mu = torch.einsum('bt,ntc->bnc', m, root) / k.clamp(min=1)[:, None, None]
     s = ((m @ spread.T) / kv[:, None]).sqrt().clamp(min=MIN_SCALE)
-    cross = torch.einsum('btd,ntd->bn', qn.flatten(2), c.flatten(2))
+    cross = torch.einsum('btd,ntd->bn', qn.flatten(2), t['flat'])
     cross = cross - torch.einsum('bnc,bc->bn', mu, qn.sum((1, 2)))
-    c_sq = m @ c.square().sum((2, 3)).T
+    c_sq = m @ t['sq'].T
     c_mu = torch.einsum('bnc,bnc->bn', mu,
-                        torch.einsum('bt,ntc->bnc', m, c.sum(2)))
+                        torch.einsum('bt,ntc->bnc', m, t['sum_v']))
     centred_sq = c_sq - 2 * c_mu + kv[:, None] * mu.square().sum(2)
     return (qn.square().sum((1, 2, 3))[:, None] - 2 * cross / s +
             centred_sq / s.square())
+
+
+#: The float64 pool and its :func:`pool_terms` of the last call: a
+#: completion model at inference compares every query with the same prompt
+#: pool (a stream recognizer once per frame). Valid while the pool is the
+#: same tensor object, unmodified (``_version``), and fits one chunk.
+_TERMS_CACHE: dict = {}
+
+
+def _pool_and_terms(pool: Tensor, start: int, chunk: int,
+                    root_joints: Sequence[int]):
+    """(float64 chunk, its :func:`pool_terms`), from the memo when the pool
+    is unchanged since the last call (the same numbers as computing them).
+    """
+    def compute():
+        c = pool[start:start + chunk].to(torch.float64)
+        return c, pool_terms(c, root_joints)
+
+    if pool.requires_grad or pool.shape[0] > chunk:
+        return compute()
+    meta = (pool._version, tuple(pool.shape), pool.dtype, str(pool.device),
+            tuple(int(j) for j in root_joints))
+    ref = _TERMS_CACHE.get('ref')
+    if ref is None or ref() is not pool or _TERMS_CACHE['meta'] != meta:
+        _TERMS_CACHE.clear()
+        _TERMS_CACHE.update(ref=weakref.ref(pool), meta=meta,
+                            value=compute())
+    return _TERMS_CACHE['value']
 
 
 def nearest_clips(query: Tensor,
@@ -89,11 +130,12 @@ def nearest_clips(query: Tensor,
                           device=query.device)
     best_idx = torch.zeros(B, dtype=torch.long, device=query.device)
     for start in range(0, pool.shape[0], chunk):
-        c = pool[start:start + chunk].to(torch.float64)
         if root_joints is None:
+            c = pool[start:start + chunk].to(torch.float64)
             err = _raw_errors(q.flatten(2), m, c.flatten(2))
         else:
-            err = _normalized_errors(q, m, c, root_joints)
+            c, terms = _pool_and_terms(pool, start, chunk, root_joints)
+            err = _normalized_errors(q, m, c, root_joints, terms)
         if query_source is not None and pool_source is not None:
             same = (query_source[:, None] ==
                     pool_source[None, start:start + chunk])
