@@ -581,3 +581,37 @@ def offline_top1(stream: StreamRecognizer, xyz: np.ndarray,
                                   topk=1, test_pipeline=stream.pipeline,
                                   label_map=stream.names)
     return res['topk_indices'][0]
+
+
+def load_stream(path: str, num_joints: int = 17,
+                split: Optional[str] = None) -> List[dict]:
+    """The sequences of a file in any reader format as streams: per sample
+    ``frame_dir``, ``frames`` (per frame the persons the file lists, as
+    :func:`frame_candidates` takes them: all candidates of pose-estimator
+    output, so that the stream tracks live; the person(s) of a skeleton
+    file), ``img_shape`` and ``label`` where known. The file is checked as
+    :func:`~finetec_mm.apis.load_input` checks it."""
+    from .readers import TRACKED_FORMATS, detect_format, load_input
+    from .readers.coco import coco_people
+    from .readers.mmpose import people_per_frame
+    from .readers.openpose import openpose_people
+    annos = load_input(path, num_joints, split)  # every check, one error
+    kind, data = detect_format(path)
+    out = []
+    if kind in TRACKED_FORMATS:
+        frames = (people_per_frame(data, num_joints, path) if kind ==
+                  'mmpose' else coco_people(path, data, num_joints)
+                  if kind == 'coco' else openpose_people(path, num_joints))
+        anno = annos[0]
+        out.append(dict(frame_dir=anno['frame_dir'], frames=frames,
+                        img_shape=anno.get('img_shape')))
+        return out
+    for anno in annos:
+        arr = np.concatenate([anno['keypoint'],
+                              anno['keypoint_score'][..., None]], -1)
+        frames = [[Person(p[:, :2], p[:, 2]) for p in arr[:, t]
+                   if (p[:, 2] != 0).any()] for t in range(arr.shape[1])]
+        out.append(dict(frame_dir=anno['frame_dir'], frames=frames,
+                        img_shape=anno.get('img_shape'),
+                        label=anno.get('label')))
+    return out

@@ -53,10 +53,8 @@ def _box(entry, prefix: str):
     return np.array([x, y, x + w, y + h])
 
 
-def read_coco(path: str, data, num_joints: int,
-              person: Union[str, int] = 'auto') -> List[dict]:
-    """One annotation (sample id: the file name without extension) with
-    the chosen person's track in ``anno['track']``."""
+def coco_people(path: str, data, num_joints: int) -> List[List[Person]]:
+    """The persons of every frame (frames by ``image_id``)."""
     if not isinstance(data, list) or not data:
         raise ValueError(f'{where(path)}: expected a non-empty list of COCO '
                          'keypoint results')
@@ -76,6 +74,14 @@ def read_coco(path: str, data, num_joints: int,
                              'integer')
         frames[slot].append(Person(joints[:, :2], score, _box(entry, prefix),
                                    track))
+    return frames
+
+
+def read_coco(path: str, data, num_joints: int,
+              person: Union[str, int] = 'auto') -> List[dict]:
+    """One annotation (sample id: the file name without extension) with
+    the chosen person's track in ``anno['track']``."""
+    frames = coco_people(path, data, num_joints)
     xy, score, track = select_person(frames, num_joints, person)
     name = osp.splitext(osp.basename(path))[0]
     anno = make_annotation(name, xy[None], score[None])

@@ -83,10 +83,8 @@ def person_of(entry, layout_box: list, prefix: str) -> Person:
                   None if pid < 0 else pid)
 
 
-def read_openpose(folder: str, num_joints: int,
-                  person: Union[str, int] = 'auto') -> List[dict]:
-    """One annotation (sample id: the folder name) with the chosen
-    person's track in ``anno['track']``."""
+def openpose_people(folder: str, num_joints: int) -> List[List[Person]]:
+    """The persons of every frame (frames by file number)."""
     if num_joints != 17:
         raise ValueError(f'{where(folder)}: OpenPose keypoints are mapped to '
                          f'COCO-17, but the model expects {num_joints} '
@@ -110,6 +108,14 @@ def read_openpose(folder: str, num_joints: int,
                              '"people" list (OpenPose --write_json output)')
         frames[slot] = [person_of(p, layout, f'{where(path)}: people[{i}]')
                         for i, p in enumerate(people)]
+    return frames
+
+
+def read_openpose(folder: str, num_joints: int,
+                  person: Union[str, int] = 'auto') -> List[dict]:
+    """One annotation (sample id: the folder name) with the chosen
+    person's track in ``anno['track']``."""
+    frames = openpose_people(folder, num_joints)
     xy, score, track = select_person(frames, num_joints, person)
     name = osp.basename(osp.normpath(folder))
     anno = make_annotation(name, xy[None], score[None])
