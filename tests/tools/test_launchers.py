@@ -88,22 +88,42 @@ def test_slurm_test_reports_metrics(slurm_trained, fake_slurm, tiny_demo_pkl,
     assert 'acc/top1' in proc.stdout and 'acc/mean1' in proc.stdout
 
 
-def test_dist_test_two_cpu_processes_match_one(slurm_trained, tiny_demo_pkl,
-                                               tmp_path):
-    """Two ranks split the test set; the collected metrics equal the
-    single-process ones."""
-    _, work_dir, _ = slurm_trained
-    checkpoint = str(work_dir / 'epoch_1.pth')
-    single = run_tool('tools/test.py', CONFIG, checkpoint, '--work-dir',
-                      str(tmp_path / 'one'), *data_options(tiny_demo_pkl))
-    dist = run_tool('tools/dist_test.sh', CONFIG, checkpoint, '2',
-                    '--work-dir', str(tmp_path / 'two'),
-                    *data_options(tiny_demo_pkl), env={'PORT': '29743'})
-    assert single.returncode == 0, single.stdout[-3000:]
+def test_dist_test_two_cpu_processes_match_one(tiny_stgcn, tmp_path):
+    """Two ranks split the test set; the collected predictions and metrics
+    equal the single-process ones (the session's tiny_stgcn checkpoint and
+    the tools/test.py --dump it made of the same config and data)."""
+    import pickle
+
+    import torch
+    from mmaction.evaluation import mean_class_accuracy, top_k_accuracy
+
+    dump = str(tmp_path / 'two.pkl')
+    dist = run_tool('tools/dist_test.sh', CONFIG, tiny_stgcn['checkpoint'],
+                    '2', '--work-dir', str(tmp_path / 'two'), '--dump', dump,
+                    *data_options(tiny_stgcn['pkl']), env={'PORT': '29743'})
     assert dist.returncode == 0, dist.stdout[-3000:]
     assert 'Distributed training: True' in dist.stdout
 
-    def metrics(out):
-        line = [s for s in out.splitlines() if 'acc/top1' in s][-1]
-        return line[line.index('acc/top1'):].split()[:6]
-    assert metrics(dist.stdout) == metrics(single.stdout)
+    with open(tiny_stgcn['dump'], 'rb') as f:
+        single = pickle.load(f)
+    with open(dump, 'rb') as f:
+        split = pickle.load(f)
+    assert len(split) == len(single) == 24
+    for a, b in zip(split, single):
+        assert a['gt_labels']['item'] == b['gt_labels']['item']
+        torch.testing.assert_close(a['pred_scores']['item'],
+                                   b['pred_scores']['item'])
+    scores = [p['pred_scores']['item'].numpy() for p in single]
+    labels = [int(p['gt_labels']['item']) for p in single]
+    top1, top5 = top_k_accuracy(scores, labels, (1, 5))
+    expected = dict(top1=top1, top5=top5,
+                    mean1=mean_class_accuracy(scores, labels))
+
+    # tools/test.py's closing 'Test metrics' block, one metric a line
+    block = dist.stdout[dist.stdout.rindex('Test metrics ('):]
+    printed = dict(ln.split() for ln in block.splitlines()[1:]
+                   if ln.startswith('  acc/'))
+    assert sorted(printed) == ['acc/mean1', 'acc/top1', 'acc/top5']
+    for name, value in expected.items():
+        assert float(printed[f'acc/{name}']) == pytest.approx(
+            value, abs=5e-5), name
