@@ -3,8 +3,9 @@
 Example::
 
     python tools/stream.py configs/finetec_demo_severe.py \\
-        work_dirs/finetec_demo_severe/epoch_16.pth data/demo/finetec_demo.pkl \\
-        --split test --sample 0 --fast --drop-level severe
+        work_dirs/finetec_demo_severe/epoch_16.pth \\
+        data/demo/finetec_demo.pkl --split test --sample 0 --fast \\
+        --drop-level severe
 
 INPUT is any format ``tools/infer.py`` reads (docs/inference.md); from a
 file with several sequences ``--sample`` picks one (id or position). Frame
