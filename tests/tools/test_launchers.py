@@ -81,7 +81,8 @@ def test_slurm_test_reports_metrics(slurm_trained, fake_slurm, tiny_demo_pkl,
     proc = run_tool(
         'tools/slurm_test.sh', 'gpu-partition', 'finetec-test', CONFIG,
         str(work_dir / 'epoch_1.pth'), '--work-dir', str(tmp_path),
-        *data_options(tiny_demo_pkl),
+        *data_options(tiny_demo_pkl, **{  # 2 test clips, not 10
+            'test_dataloader.dataset.pipeline.1.num_clips': 2}),
         env=dict(env, GPUS='1', GPUS_PER_NODE='1', MASTER_PORT='29742'))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert '--ntasks=1' in log.read_text()
