@@ -72,7 +72,11 @@ def parse_args(argv=None):
                         default=DEFAULT_MIN_OBSERVED)
     parser.add_argument('--smoothing', type=float, default=DEFAULT_SMOOTHING)
     parser.add_argument('--topk', type=int, default=3)
-    parser.add_argument('--person', type=person_choice, default='auto')
+    parser.add_argument('--person', type=person_choice,
+                        help="pose-estimator output: 'auto' (default) "
+                        'follows the largest person by box overlap, N '
+                        'takes track id / candidate N; skeleton files: the '
+                        'first person (0) unless given')
     parser.add_argument('--img-shape', type=int, nargs=2, metavar=('H', 'W'))
     drop = parser.add_mutually_exclusive_group()
     drop.add_argument('--drop-level', choices=sorted(CORRUPTION_LEVELS),
@@ -112,8 +116,8 @@ def pick(streams, sample: str):
 
 def plot(path, times, preds, observed, names, topk, title):
     """Scores over time of k classes (the end label, then the highest
-    peaks), observed /
-    missing frames as a strip below, label changes as dotted lines."""
+    peaks; a score holds until the next prediction), observed / missing
+    frames as a strip below, label changes as dotted lines."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -128,7 +132,7 @@ def plot(path, times, preds, observed, names, topk, title):
         best = [final] + [int(c) for c in np.argsort(  # highest peaks
             -scores.max(0), kind='stable') if c != final][:topk - 1]
         for c in best:
-            ax.plot(pt, scores[:, c], label=names(int(c)))
+            ax.step(pt, scores[:, c], where='post', label=names(int(c)))
         top1 = scores.argmax(1)
         for i in np.flatnonzero(np.diff(top1)) + 1:
             ax.axvline(pt[i], color='grey', ls=':', lw=0.8)
@@ -166,12 +170,15 @@ def main(argv=None):
                                     'does not exist')
         streams = load_stream(args.input, graph_joints(cfg), args.split)
         seq = pick(streams, args.sample)
+        person = args.person
+        if person is None:  # skeleton files hold persons, not detections
+            person = 'auto' if seq['tracked'] else 0
         img_shape = args.img_shape or seq.get('img_shape')
         stream = StreamRecognizer(
             cfg, args.checkpoint, args.device, fps=args.fps,
             window=args.window, hop=args.hop,
             min_observed=args.min_observed, smoothing=args.smoothing,
-            topk=args.topk, person=args.person, img_shape=img_shape,
+            topk=args.topk, person=person, img_shape=img_shape,
             label_map=args.label_map, name=seq['frame_dir'])
     except (CheckpointError, FileNotFoundError, ValueError) as err:
         raise SystemExit(f'error: {err}') from None

@@ -482,7 +482,10 @@ def replay(stream: StreamRecognizer, xyz: np.ndarray,
     """Feed one sequence through ``stream`` (reset first, start at 0 s),
     frame ``t`` at ``t / fps`` seconds; frames with ``keep`` False never
     arrive, except that a dropped last frame is pushed as nobody so the
-    window ends where the sequence does.
+    window ends where the sequence does. The sequence is one person's
+    skeleton, followed by position (``person=0`` during the replay), as
+    offline input of one person is: the box-overlap rule would lose a
+    person who moved far during a gap of dropped frames.
 
     Args:
         xyz (np.ndarray): (T, V, 3) pixels and scores of one person.
@@ -502,19 +505,23 @@ def replay(stream: StreamRecognizer, xyz: np.ndarray,
     stream.reset(start=0.0)
     points = seen_points(T, fractions)
     at, preds, latency = {}, [], []
-    for t in range(T):
-        if keep[t] or t == T - 1:
-            pose = xyz[t] if keep[t] else None
-            tic = time.perf_counter()
-            pred = stream.push(pose, t / fps)
-            latency.append(time.perf_counter() - tic)
-            if pred is not None:
-                preds.append(pred)
-            if on_push is not None:
-                on_push(t, pred, latency[-1])
-        for f, last in points.items():
-            if last == t:
-                at[f] = stream.last_prediction
+    person, stream.person = stream.person, 0
+    try:
+        for t in range(T):
+            if keep[t] or t == T - 1:
+                pose = xyz[t] if keep[t] else None
+                tic = time.perf_counter()
+                pred = stream.push(pose, t / fps)
+                latency.append(time.perf_counter() - tic)
+                if pred is not None:
+                    preds.append(pred)
+                if on_push is not None:
+                    on_push(t, pred, latency[-1])
+            for f, last in points.items():
+                if last == t:
+                    at[f] = stream.last_prediction
+    finally:
+        stream.person = person
     return dict(at=at, predictions=preds, latency=latency, keep=keep)
 
 
@@ -589,7 +596,8 @@ def load_stream(path: str, num_joints: int = 17,
     ``frame_dir``, ``frames`` (per frame the persons the file lists, as
     :func:`frame_candidates` takes them: all candidates of pose-estimator
     output, so that the stream tracks live; the person(s) of a skeleton
-    file), ``img_shape`` and ``label`` where known. The file is checked as
+    file), ``img_shape``, ``label`` where known and ``tracked`` (True for
+    pose-estimator output). The file is checked as
     :func:`~finetec_mm.apis.load_input` checks it."""
     from .readers import TRACKED_FORMATS, detect_format, load_input
     from .readers.coco import coco_people
@@ -604,14 +612,14 @@ def load_stream(path: str, num_joints: int = 17,
                   if kind == 'coco' else openpose_people(path, num_joints))
         anno = annos[0]
         out.append(dict(frame_dir=anno['frame_dir'], frames=frames,
-                        img_shape=anno.get('img_shape')))
+                        img_shape=anno.get('img_shape'), tracked=True))
         return out
     for anno in annos:
         arr = np.concatenate([anno['keypoint'],
                               anno['keypoint_score'][..., None]], -1)
-        frames = [[Person(p[:, :2], p[:, 2]) for p in arr[:, t]
-                   if (p[:, 2] != 0).any()] for t in range(arr.shape[1])]
+        frames = [[Person(p[:, :2], p[:, 2]) for p in arr[:, t]]
+                  for t in range(arr.shape[1])]  # unseen ones stay in place
         out.append(dict(frame_dir=anno['frame_dir'], frames=frames,
                         img_shape=anno.get('img_shape'),
-                        label=anno.get('label')))
+                        label=anno.get('label'), tracked=False))
     return out

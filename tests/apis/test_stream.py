@@ -164,12 +164,16 @@ def test_end_of_stream_equals_offline_one_clip(which, request, seq):
 def test_end_of_dropped_stream_equals_offline_on_the_same_frames(stgcn,
                                                                  seq):
     """Frames dropped by the severe rule never arrive (the last one is
-    pushed as nobody): the window and the prediction are those of the
-    offline sequence with those frames missing."""
+    pushed as nobody), the person jumps 900 px during a gap: the window and
+    the prediction are those of the offline sequence with those frames
+    missing."""
     keep = protocol_keep(len(seq), 'demo', 0.75)
     keep[-1] = False
+    seq = seq.copy()
+    seq[len(seq) // 2:, :, 0] += 900  # moves far during a gap: no overlap
     stream = StreamRecognizer(stgcn, window=len(seq), hop=1000)
-    out = replay(stream, seq, keep)
+    out = replay(stream, seq, keep)  # followed by position, not overlap
+    assert stream.person == 'auto'  # restored
     end = stream.predict_window()
     assert end['num_observed'] == keep.sum()
     assert end['observed'].tolist() == keep.tolist()

@@ -67,6 +67,7 @@ def measure(stream, xyz, keep, stats):
     """Push one sequence; append wall / CPU seconds of every push that
     predicts."""
     stream.reset(start=0.0)
+    stream.person = 0  # one person's skeleton, followed by position
     T = len(xyz)
     for t in range(T):
         if not (keep[t] or t == T - 1):
