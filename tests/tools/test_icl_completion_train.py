@@ -1,16 +1,16 @@
 """End-to-end: pre-train configs/completion/icl_demo.py for a few iterations
 with tools/train.py, then test the checkpoint (network and baseline) with
-tools/test.py."""
+tools/test.py and tabulate it with tools/analysis/restoration_table.py."""
 import json
 import os.path as osp
 
 from finetec_mm.engine import load_from_local_safe
-from tests.utils import data_options, run_tool
+from tests.utils import ROOT, data_options, load_tool, run_tool
 
 CONFIG = 'configs/completion/icl_demo.py'
 
 
-def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
+def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path, capsys):
     opts = data_options(
         tiny_demo_pkl, **{
             'model.bank.ann_file': tiny_demo_pkl,
@@ -50,14 +50,16 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
     out = tmp_path / 'table.json'
     table = data_options(tiny_demo_pkl, **{'model.net.num_blocks': 4,
                                            'model.pool_size': 16})
-    proc = run_tool('tools/analysis/restoration_table.py', CONFIG,
-                    osp.join(tmp_path, 'iter_6.pth'), '--methods', 'icl',
-                    'icl_no_prompt', 'icl_random_prompt', 'linear',
-                    '--levels', 'minor', 'severe', '--work-dir',
-                    str(tmp_path / 'table'), '--json', str(out),
-                    '--ann-file', tiny_demo_pkl, '--split', 'train',
-                    '--per-label', *table)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    # the tool's main(argv) in this process (it runs its eight test
+    # runners in one process too)
+    capsys.readouterr()
+    load_tool('tools/analysis/restoration_table.py').main([
+        osp.join(ROOT, CONFIG), osp.join(tmp_path, 'iter_6.pth'),
+        '--methods', 'icl', 'icl_no_prompt', 'icl_random_prompt', 'linear',
+        '--levels', 'minor', 'severe', '--work-dir', str(tmp_path / 'table'),
+        '--json', str(out), '--ann-file', tiny_demo_pkl, '--split', 'train',
+        '--per-label', *table])
+    stdout = capsys.readouterr().out
     rows = json.loads(out.read_text())
     methods = ['icl', 'icl_no_prompt', 'icl_random_prompt', 'linear']
     assert [(r['method'], r['level']) for r in rows] == [
@@ -78,6 +80,6 @@ def test_icl_demo_trains_and_tests(tiny_demo_pkl, tmp_path):
         values = [g['mpjpe_missing'] for g in per.values()]
         assert min(values) <= r['mpjpe_missing'] <= max(values)
         assert abs(macro - sum(values) / 24) < 1e-9
-    assert 'Missing-frame MPJPE per class' in proc.stdout
+    assert 'Missing-frame MPJPE per class' in stdout
     # --split reached the loader: the train split has other clips than val
-    assert 'SkeletonBank' in proc.stdout and '[train]' in proc.stdout
+    assert 'SkeletonBank' in stdout and '[train]' in stdout
