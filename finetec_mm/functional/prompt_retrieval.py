@@ -72,7 +72,10 @@ def _pool_and_terms(pool: Tensor, start: int, chunk: int,
         c = pool[start:start + chunk].to(torch.float64)
         return c, pool_terms(c, root_joints)
 
-    if pool.requires_grad or pool.shape[0] > chunk:
+    # a traced graph (torch.compile) cannot branch on object identity or
+    # tensor versions: compute there, memoise in eager mode only
+    if (pool.requires_grad or pool.shape[0] > chunk
+            or torch.compiler.is_compiling()):
         return compute()
     meta = (pool._version, tuple(pool.shape), pool.dtype, str(pool.device),
             tuple(int(j) for j in root_joints))
