@@ -1,7 +1,8 @@
 # Total batch 64 = 4 GPUs x 16 per GPU (auto_scale_lr: docs/tools.md).
-# configs/finetec_gym288_severe.py with completion and decomposition in the
-# data pipeline (see configs/finetec_demo_severe_pipeline.py).
-_base_ = ['finetec_gym288_severe.py']
+# The paper's full method (configs/ablations/finetec_4xb16-u16-150e_gym288-
+# severe_paper-full.py) with completion and decomposition in the data
+# pipeline (see configs/finetec_demo_severe_pipeline.py).
+_base_ = ['ablations/finetec_4xb16-u16-150e_gym288-severe_paper-full.py']
 input_transforms = [
     dict(type='ICLCompletion', checkpoint=None, observed_marker=True,
          test_mode=None),

@@ -1,3 +1,11 @@
 # Multi-GCN: six parallel GCNs (S and a streams), late fusion.
 _base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-severe.py']
-model = dict(type='FineTecMultiGCN', stream_augment_prob=None)
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=None,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2),
+    type='FineTecMultiGCN')

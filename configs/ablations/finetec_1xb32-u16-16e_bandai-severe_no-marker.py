@@ -1,3 +1,10 @@
-# No observed marker: no 0/1 observed channel, restored frames keep their interpolated score.
+# The full method without the observed channel (restored frames keep their interpolated score).
 _base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-severe.py']
-model = dict(completion=dict(observed_marker=False))
+model = dict(
+    completion=dict(observed_marker=False),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))

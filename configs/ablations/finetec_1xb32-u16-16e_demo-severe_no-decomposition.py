@@ -1,3 +1,10 @@
-# Table 4: no spatial decomposition (S_base only).
+# Table 4: the full method without spatial decomposition (S_base only).
 _base_ = ['../finetec/finetec_1xb32-u16-16e_demo-severe.py']
-model = dict(decomposition=None, streams=('base', ))
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=None,
+    streams=('base', ),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))

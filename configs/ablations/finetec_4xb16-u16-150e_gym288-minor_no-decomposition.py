@@ -1,3 +1,10 @@
-# Table 4: no spatial decomposition (S_base only).
+# Table 4: the full method without spatial decomposition (S_base only).
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-minor.py']
-model = dict(decomposition=None, streams=('base', ))
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=None,
+    streams=('base', ),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))

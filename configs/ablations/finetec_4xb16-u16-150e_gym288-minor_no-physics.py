@@ -1,3 +1,8 @@
-# Table 4: no Lagrangian acceleration.
+# Table 4: the full method without Lagrangian acceleration.
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-minor.py']
-model = dict(accel_head=None)
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
+    accel_head=None)

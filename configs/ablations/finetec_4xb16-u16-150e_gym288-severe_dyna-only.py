@@ -1,3 +1,10 @@
-# Table 5: S_base + S_dyna (no S_stat).
+# Table 5: the full method with S_base + S_dyna (no S_stat).
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-severe.py']
-model = dict(streams=('base', 'dyna'))
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna'),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))

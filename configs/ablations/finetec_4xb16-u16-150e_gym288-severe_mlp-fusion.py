@@ -1,3 +1,11 @@
-# Fusion comparison: MLP instead of cross-attention.
+# Fusion comparison: the full method plus MLP fusion channels.
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-severe.py']
-model = dict(fusion=dict(type='MLPFusion'))
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2),
+    fusion=dict(type='MLPFusion'))

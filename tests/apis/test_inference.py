@@ -17,7 +17,7 @@ from finetec_mm.apis import test_pipeline_of as pipeline_of
 from finetec_mm.apis.samples import prepare_samples
 from finetec_mm.engine import CheckpointError
 from tests.apis.writers import write_json, xyz
-from tests.utils import ROOT, load_tool
+from tests.utils import PAPER_FULL_DEMO, ROOT, load_tool
 
 infer = load_tool('tools/infer.py')
 FINETEC = osp.join(ROOT, 'configs', 'finetec_demo_severe.py')
@@ -138,13 +138,16 @@ def test_restored_base_without_and_with_gap_filling(tiny_stgcn, model,
 
 
 def test_restored_base_of_hosted_completion(demo_test_annos):
-    """FineTec (random weights, the repository's completion checkpoint):
-    S_base keeps observed frames and restores the missing ones."""
+    """FineTec with the observed marker (the paper's full method; random
+    weights, the repository's completion checkpoint): S_base keeps
+    observed frames and restores the missing ones, marked."""
     (completion, ) = glob.glob(osp.join(ROOT, 'checkpoints',
                                         'icl_demo-*.pth'))
     torch.manual_seed(0)
-    finetec = init_recognizer(FINETEC, None, cfg_options={
-        'completion_checkpoint': completion, 'test_pipeline.1.num_clips': 2})
+    finetec = init_recognizer(osp.join(ROOT, PAPER_FULL_DEMO), None,
+                              cfg_options={
+                                  'completion_checkpoint': completion,
+                                  'test_pipeline.1.num_clips': 2})
     arr = xyz(demo_test_annos[0])
     arr[::2] = 0
     (result, ) = inference_skeletons(finetec, [arr], img_shape=(1080, 1920),

@@ -138,6 +138,12 @@ def test_model_pieces_build_and_run(model_piece):
     assert features.shape[:3] == (2, 1, 256) and scores.shape == (2, 5)
 
 
+#: name parts of the configs of the paper's full method (the `paper-full`
+#: ablation, the paper's ablations of it, this implementation's `no-marker`
+#: and `linear-fill`, the `*_pipeline` variants)
+PAPER_FAMILY = ('paper-full', 'no-completion', 'no-decomposition',
+                'no-physics', 'dyna-only', 'stat-only', 'mlp-fusion',
+                'multi-gcn', 'no-marker', 'linear-fill', '_pipeline')
 FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
            or osp.basename(p).startswith('finetec_')]
 
@@ -145,13 +151,16 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
     assert sum('/finetec/' in p for p in FINETEC) == 8 * 3
-    # the paper's 7 ablations on 5 runs (Gym288 x 3 levels, demo and Bandai
-    # severe), no-marker on demo and Bandai severe, base-only on demo and
-    # Bandai at every level
-    assert sum('/ablations/' in p for p in FINETEC) == 5 * 7 + 2 + 6 + 2
-    assert sum('no-marker' in n for n in names) == 2
-    assert sum('base-only' in n for n in names) == 6
-    assert sum('linear-fill' in n for n in names) == 2
+    # paper-full and the paper's 7 ablations of it on 5 runs (Gym288 x 3
+    # levels, demo and Bandai severe); no-marker, linear-fill, with-marker,
+    # with-decomposition, with-physics on demo and Bandai severe; base-only
+    # on demo and Bandai at every level
+    assert sum('/ablations/' in p for p in FINETEC) == 5 * 8 + 5 * 2 + 6
+    for ablation, count in (('paper-full', 5), ('no-marker', 2),
+                            ('linear-fill', 2), ('base-only', 6),
+                            ('with-marker', 2), ('with-decomposition', 2),
+                            ('with-physics', 2)):
+        assert sum(ablation in n for n in names) == count, ablation
     assert {'finetec_gym288_severe.py', 'finetec_demo_severe.py'} <= set(names)
 
 
@@ -164,14 +173,22 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
     level = next(lv for lv in ('minor', 'moderate', 'severe') if lv in name)
     dataset = next(d for d in EXPECTED_DATA if d in name)
     assert cfg.model.cls_head.num_classes == EXPECTED_DATA[dataset][3]
+    # the paper's full method and its ablations, or the defaults (completion
+    # + GCN) and the with-X configs that add one part
+    paper = any(a in name for a in PAPER_FAMILY)
+    on = dict(
+        decomposition=('no-decomposition' not in name if paper
+                       else 'with-decomposition' in name),
+        physics='no-physics' not in name if paper else 'with-physics' in name,
+        marker='no-marker' not in name if paper else 'with-marker' in name)
     streams = tuple(cfg.model.streams)
-    expected_streams = {'no-decomposition': ('base', ), 'base-only': ('base', ),
-                        'dyna-only': ('base', 'dyna'),
+    expected_streams = {'dyna-only': ('base', 'dyna'),
                         'stat-only': ('base', 'stat')}
     ablation = next((a for a in expected_streams if a in name), None)
-    assert streams == expected_streams.get(ablation, ('base', 'dyna', 'stat'))
-    assert (cfg.model.accel_head is None) == ('no-physics' in name
-                                              or 'base-only' in name)
+    assert streams == expected_streams.get(
+        ablation, ('base', 'dyna', 'stat') if on['decomposition']
+        else ('base', ))
+    assert (cfg.model.accel_head is not None) == on['physics']
     if 'mlp-fusion' in name:
         assert cfg.model.fusion.type == 'MLPFusion'
     else:  # the identity path alone: no extra fusion channels
@@ -197,7 +214,7 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
             assert steps(pipeline, 'GenSkeFeat')
             continue
         assert completion[0]['checkpoint'] == cfg.completion_checkpoint
-        # the observed marker is on in every FineTec config but its ablation
+        # the pipeline variants are of the paper's full method
         assert completion[0].get('observed_marker') is True
         assert decomposition and not steps(pipeline, 'GenSkeFeat')
         assert decomposition[0]['test_mode'] == (stage != 'train')
@@ -212,11 +229,9 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         # the dataset's own network, or the real-motion (CMU) default
         assert (dataset.split('-')[0] in completion_ckpt
                 or 'icl_cmu_fallback-' in completion_ckpt), completion_ckpt
-        assert cfg.model.completion.observed_marker is (
-            'no-marker' not in name and 'base-only' not in name)
-    assert (cfg.model.get('decomposition') is None) == (
-        'no-decomposition' in name or 'base-only' in name
-        or not hosted)
+        assert cfg.model.completion.observed_marker is on['marker']
+    assert (cfg.model.get('decomposition') is not None) == (
+        on['decomposition'] and hosted)
 
 DEMO_FINETEC = [p for p in FINETEC if 'demo' in osp.basename(p)]
 

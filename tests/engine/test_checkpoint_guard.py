@@ -8,7 +8,7 @@ import torch
 
 from finetec_mm.engine import CheckpointError, load_checkpoint_checked
 from finetec_mm.engine.checkpoint_guard import compare_with_model
-from tests.utils import ROOT
+from tests.utils import PAPER_FULL_DEMO, ROOT
 
 
 def build(config):
@@ -23,8 +23,9 @@ def build(config):
 
 @pytest.fixture(scope='module')
 def finetec():
-    """The demo FineTec model (hosts the completion network)."""
-    return build('configs/finetec_demo_severe.py')
+    """The demo FineTec model of the paper's full method (hosts the
+    completion network; has a pipeline variant)."""
+    return build(PAPER_FULL_DEMO)
 
 
 def save(tmp_path, name, state, wrap=True):
@@ -67,7 +68,7 @@ def test_completion_weights_ignored_by_a_model_without_completion(
         finetec):
     from mmengine.config import Config
     from mmaction.registry import MODELS
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/finetec_demo_severe.py'))
+    cfg = Config.fromfile(osp.join(ROOT, PAPER_FULL_DEMO))
     cfg.model.completion = None
     # the pipeline variant: the marker arrives in the score's sign
     cfg.model.observed_channel = True

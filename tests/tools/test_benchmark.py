@@ -8,7 +8,7 @@ import pytest
 
 from tests.utils import ROOT, load_tool, run_tool
 
-CONFIG = 'configs/finetec_demo_severe.py'
+CONFIG = 'configs/ablations/finetec_1xb32-u16-16e_demo-severe_paper-full.py'
 PIPELINED = 'configs/finetec_demo_severe_pipeline.py'
 BASELINE = 'configs/stgcn_demo_severe.py'
 NUM_CLASSES = 10

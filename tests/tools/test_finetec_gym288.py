@@ -52,7 +52,10 @@ def test_train_validate_save_and_test(gym288_like, tmp_path):
     assert 'Epoch(val) [1][3/3]' in proc.stdout and 'acc/top1' in proc.stdout
     checkpoint = load_from_local_safe(str(tmp_path / 'epoch_1.pth'))
     assert checkpoint['state_dict']['cls_head.fc.weight'].shape[0] == 288
-    assert any(k.startswith('accel_head.') for k in checkpoint['state_dict'])
+    # the defaults: the hosted completion + the GCN, no physics head
+    assert any(k.startswith('completion.') for k in checkpoint['state_dict'])
+    assert not any(k.startswith('accel_head.')
+                   for k in checkpoint['state_dict'])
     proc = run_tool('tools/test.py', CONFIG, str(tmp_path / 'epoch_1.pth'),
                     '--work-dir', str(tmp_path / 'test'),
                     *options(gym288_like))

@@ -14,10 +14,11 @@ from mmengine.config import Config
 
 from finetec_mm.apis import (build_pipeline, inference_config,
                              init_recognizer, load_input)
-from tests.utils import ROOT, load_tool, run_tool
+from tests.utils import PAPER_FULL_DEMO, ROOT, load_tool, run_tool
 
 infer = load_tool('tools/infer.py')
-FINETEC = osp.join(ROOT, 'configs', 'finetec_demo_severe.py')
+# the paper's full method: completion, decomposition and physics all run
+FINETEC = osp.join(ROOT, PAPER_FULL_DEMO)
 
 
 def options(pkl, **extra):

@@ -1,7 +1,7 @@
 """Do the CUDA paths give the CPU's model inputs and numbers?
 
     python tools/analysis/gpu_consistency.py [--device cuda] [--json OUT]
-        [--config configs/finetec_demo_severe.py] [--num-samples 8]
+        [--config CONFIG] [--num-samples 8]
 
 On generated demo samples run through the config's *test* pipeline (10
 clips, severe corruption), in test mode:
@@ -39,7 +39,11 @@ import torch  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cuda')
-    parser.add_argument('--config', default='configs/finetec_demo_severe.py')
+    parser.add_argument(
+        '--config', default='configs/ablations/'
+        'finetec_1xb32-u16-16e_demo-severe_paper-full.py',
+        help='default: the paper\'s full method, so that completion, '
+        'decomposition and physics all run on the device')
     parser.add_argument('--num-samples', type=int, default=8)
     parser.add_argument('--atol', type=float, default=1e-4)
     parser.add_argument(

@@ -7,10 +7,13 @@
   one dataset piece, a schedule and the runtime from configs/_base_; each
   corrupted variant inherits it and adds one corruption piece.
 * ``configs/finetec/``: FineTec, dataset × level, composed the same way.
-* ``configs/ablations/``: the paper's ablations (Tables 4, 5, 9 and the
-  fusion comparison), each a FineTec config plus the few keys it changes,
-  and this implementation's own (:data:`EXTRA_ABLATIONS`, demo severe
-  only: ``no-marker``).
+* ``configs/ablations/``: ``paper-full`` (the paper's full method, which
+  the defaults are not: :data:`PAPER_FULL`) and the paper's ablations of it
+  (Tables 4, 5, 9 and the fusion comparison), each a FineTec config plus
+  the keys it changes, and this implementation's own
+  (:data:`EXTRA_ABLATIONS`: ``base-only`` at every level, ``with-marker``,
+  ``with-decomposition``, ``with-physics``, ``no-marker`` and
+  ``linear-fill`` on the demo and Bandai data at severe).
 
 Every leaf is a list of pieces plus the lines that compose them
 (:data:`COMPOSE`), or one override of a composed leaf.
@@ -74,56 +77,110 @@ def config_name(model, dataset, corruption='clean'):
 
 
 LEVELS = ('minor', 'moderate', 'severe')
-# ablation -> (what it removes, override text)
+
+
+def model_override(keys):
+    """``model = dict(...)`` text of a leaf that changes ``keys`` (name ->
+    Python source of the value) of its base's model."""
+    if not keys:
+        return ''
+    body = ',\n'.join(f'    {k}={v}' for k, v in keys.items())
+    return f'model = dict(\n{body})\n'
+
+
+# The defaults (configs/_base_/models/finetec_stgcn.py) are completion + GCN:
+# the observed channel, the decomposition-guided augmentation and the
+# physics channels each measured below them on real motion (docs/model.md).
+# The paper's full method switches all three on (`_delete_=True` where the
+# defaults hold None, which mmengine does not merge a dict into):
+PAPER_FULL = {
+    'completion': 'dict(observed_marker=True)',
+    'decomposition': "dict(_delete_=True, regions='coco')",
+    'streams': "('base', 'dyna', 'stat')",
+    'stream_augment_prob': '0.5',
+    'accel_head': "dict(\n        _delete_=True, type='LagrangianAccelHead',"
+                  "\n        loss_target='lagrangian', pseudo_smoothing=2)",
+}
+WITH_DECOMPOSITION = {k: PAPER_FULL[k] for k in
+                      ('decomposition', 'streams', 'stream_augment_prob')}
+# ablation -> (what it is, changes to the paper's full method): the paper's
+# ablations (Tables 4, 5, 9, the fusion comparison) of the paper's model
 ABLATIONS = {
+    'paper-full': (
+        "The paper's full method: observed channel, decomposition-guided "
+        'augmentation and Lagrangian acceleration channels', {}),
     'no-completion': (
-        'Table 4: no context-aware completion (zero-filled S_corrupt is '
-        'decomposed)', 'model = dict(completion=None)\n'),
+        'Table 4: the full method without context-aware completion '
+        '(zero-filled S_corrupt is decomposed)', {'completion': 'None'}),
     'no-decomposition': (
-        'Table 4: no spatial decomposition (S_base only)',
-        "model = dict(decomposition=None, streams=('base', ))\n"),
-    'no-physics': ('Table 4: no Lagrangian acceleration',
-                   'model = dict(accel_head=None)\n'),
-    'dyna-only': ('Table 5: S_base + S_dyna (no S_stat)',
-                  "model = dict(streams=('base', 'dyna'))\n"),
-    'stat-only': ('Table 5: S_base + S_stat (no S_dyna)',
-                  "model = dict(streams=('base', 'stat'))\n"),
-    'mlp-fusion': ('Fusion comparison: MLP instead of cross-attention',
-                   "model = dict(fusion=dict(type='MLPFusion'))\n"),
+        'Table 4: the full method without spatial decomposition (S_base '
+        'only)', {'decomposition': 'None', 'streams': "('base', )"}),
+    'no-physics': ('Table 4: the full method without Lagrangian '
+                   'acceleration', {'accel_head': 'None'}),
+    'dyna-only': ('Table 5: the full method with S_base + S_dyna (no '
+                  'S_stat)', {'streams': "('base', 'dyna')"}),
+    'stat-only': ('Table 5: the full method with S_base + S_stat (no '
+                  'S_dyna)', {'streams': "('base', 'stat')"}),
+    'mlp-fusion': ('Fusion comparison: the full method plus MLP fusion '
+                   'channels', {'fusion': "dict(type='MLPFusion')"}),
     'multi-gcn': ('Multi-GCN: six parallel GCNs (S and a streams), late '
-                  'fusion', "model = dict(type='FineTecMultiGCN', stream_augment_prob=None)\n"),
+                  'fusion', {'type': "'FineTecMultiGCN'",
+                             'stream_augment_prob': 'None'}),
 }
 ABLATION_RUNS = [('gym288', level) for level in LEVELS] + [
     ('demo', 'severe'), ('bandai', 'severe')]
-# ablation -> (what it removes, override text, runs): ablations of this
-# implementation, not of the paper, on fewer runs
+SEVERE_RUNS = [('demo', 'severe'), ('bandai', 'severe')]
+# ablation -> (what it is, changes, relative to, runs): this
+# implementation's own, on fewer runs; 'paper' = changes to PAPER_FULL,
+# 'default' = changes to the defaults
 EXTRA_ABLATIONS = {
     'no-marker': (
-        'No observed marker: no 0/1 observed channel, restored frames keep '
-        'their interpolated score',
-        'model = dict(completion=dict(observed_marker=False))\n',
-        [('demo', 'severe'), ('bandai', 'severe')]),
+        'The full method without the observed channel (restored frames '
+        'keep their interpolated score)',
+        {'completion': 'dict(observed_marker=False)'}, 'paper', SEVERE_RUNS),
+    'linear-fill': (
+        "The full method's front end on linearly interpolated frames "
+        'instead of the completion network (no observed channel)',
+        {'completion': 'None'}, 'paper', SEVERE_RUNS),
     'base-only': (
         'Completion alone: the plain GCN on the completed S_base (no '
         'decomposition, no physics, no observed channel), the reference '
-        'FineTec must not fall below',
-        "model = dict(decomposition=None, streams=('base', ), "
-        'accel_head=None,\n'
-        '             completion=dict(observed_marker=False))\n',
+        'FineTec must not fall below; the defaults now, stated explicitly '
+        'so that it stays the reference', {
+            'decomposition': 'None', 'streams': "('base', )",
+            'accel_head': 'None',
+            'completion': 'dict(observed_marker=False)'}, 'default',
         [(dataset, level) for dataset in ('demo', 'bandai')
          for level in LEVELS]),
-    'linear-fill': (
-        'The FineTec front end on linearly interpolated frames instead of '
-        'the completion network (no observed channel): what the front end '
-        'adds over the interpolated GCN, whatever the completion does',
-        "corruption = dict(level='severe', fill='linear')\n" + COMPOSE.replace(
-            'compose_loaders(\n    _base_)',
-            'compose_loaders(\n    _base_, corruption=corruption)').replace(
-            'model = protocol.compose_model(_base_)\n', '').replace(
-            'default_hooks = protocol.checkpoint_hooks(_base_)\n', '') +
-        'model = dict(completion=None)\n',
-        [('demo', 'severe'), ('bandai', 'severe')]),
+    'with-marker': (
+        'The defaults plus the 0/1 observed channel',
+        {'completion': PAPER_FULL['completion']}, 'default', SEVERE_RUNS),
+    'with-decomposition': (
+        'The defaults plus decomposition-guided augmentation (S_dyna / '
+        'S_stat fed in place of S_base to half of the training clips)',
+        WITH_DECOMPOSITION, 'default', SEVERE_RUNS),
+    'with-physics': (
+        'The defaults plus the Lagrangian acceleration channels (fed '
+        'without gradient: the physics head learns from L_Ac alone) and L_Ac',
+        {'accel_head': PAPER_FULL['accel_head'], 'detach_accel': 'True'},
+        'default', SEVERE_RUNS),
 }
+# linear fill in place of the completion network (the corruption piece's
+# fill), composed in the leaf
+LINEAR_FILL = "corruption = dict(level='severe', fill='linear')\n" + \
+    COMPOSE.replace('compose_loaders(\n    _base_)',
+                    'compose_loaders(\n    _base_, corruption=corruption)'
+                    ).replace('model = protocol.compose_model(_base_)\n',
+                              '').replace(
+        'default_hooks = protocol.checkpoint_hooks(_base_)\n', '')
+
+
+def ablation_text(name, changes, relative_to):
+    """Override text of an ablation leaf."""
+    keys = dict(PAPER_FULL) if relative_to == 'paper' else {}
+    keys.update(changes)
+    return (LINEAR_FILL if name == 'linear-fill' else '') + \
+        model_override(keys)
 
 
 def finetec_name(dataset, level):
@@ -143,10 +200,13 @@ def finetec_grid():
                 f"    '../_base_/schedules/{schedule}.py',\n"
                 "    '../_base_/default_runtime.py'\n"
                 ']\n' + COMPOSE)
-    ablations = [(name, what, override, ABLATION_RUNS)
-                 for name, (what, override) in ABLATIONS.items()] + [
-                     (name, *spec)
-                     for name, spec in EXTRA_ABLATIONS.items()]
+    ablations = [(name, what, ablation_text(name, changes, 'paper'),
+                  ABLATION_RUNS)
+                 for name, (what, changes) in ABLATIONS.items()] + [
+                     (name, what, ablation_text(name, changes, relative_to),
+                      runs)
+                     for name, (what, changes, relative_to, runs)
+                     in EXTRA_ABLATIONS.items()]
     runs_of_any = list(dict.fromkeys(
         run for *_, runs in ablations for run in runs))
     for dataset, level in runs_of_any:

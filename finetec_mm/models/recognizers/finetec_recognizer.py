@@ -81,6 +81,11 @@ class FineTecRecognizer(BaseRecognizer):
         scores = cls_head(feats)    averaged over clips at test time
         loss = CE + loss_accel_weight · L_Ac
 
+    The class defaults build the paper's full method; the shipped configs
+    (``configs/_base_/models/finetec_stgcn.py``) switch the observed
+    channel, the decomposition and physics off, each having measured below
+    completion + GCN on real motion (docs/model.md).
+
     Identity path: the first three channels are exactly the plain GCN's
     (x, y, score) of S_base, so with ``accel_head=None``, no marker and no
     ``fusion`` FineTec *is* the backbone on S_base. The test path is

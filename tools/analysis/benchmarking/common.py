@@ -1,7 +1,9 @@
 """Constants shared by the benchmark: default configs, targets, ratios."""
 
 
-DEFAULT_CONFIG = 'configs/finetec_demo_severe.py'
+# the paper's full method (hosted), the counterpart of the pipelined config
+DEFAULT_CONFIG = ('configs/ablations/'
+                  'finetec_1xb32-u16-16e_demo-severe_paper-full.py')
 
 
 DEFAULT_PIPELINED = 'configs/finetec_demo_severe_pipeline.py'

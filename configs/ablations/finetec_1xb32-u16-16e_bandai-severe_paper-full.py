@@ -1,0 +1,10 @@
+# The paper's full method: observed channel, decomposition-guided augmentation and Lagrangian acceleration channels.
+_base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-severe.py']
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))

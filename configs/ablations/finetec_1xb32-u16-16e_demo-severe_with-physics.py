@@ -1,0 +1,7 @@
+# The defaults plus the Lagrangian acceleration channels (fed without gradient: the physics head learns from L_Ac alone) and L_Ac.
+_base_ = ['../finetec/finetec_1xb32-u16-16e_demo-severe.py']
+model = dict(
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2),
+    detach_accel=True)

@@ -1,0 +1,10 @@
+# The paper's full method: observed channel, decomposition-guided augmentation and Lagrangian acceleration channels.
+_base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-severe.py']
+model = dict(
+    completion=dict(observed_marker=True),
+    decomposition=dict(_delete_=True, regions='coco'),
+    streams=('base', 'dyna', 'stat'),
+    stream_augment_prob=0.5,
+    accel_head=dict(
+        _delete_=True, type='LagrangianAccelHead',
+        loss_target='lagrangian', pseudo_smoothing=2))
