@@ -155,9 +155,13 @@ def _assert_same_grads(ddp, single):
     # every weight has a gradient at the first step, but most do
     nonzero = [name for name, grad in single.items() if grad.abs().sum() > 0]
     assert len(nonzero) > 0.7 * len(single), nonzero
+    # float32 sums in another order: absolute tolerance relative to the
+    # tensor's largest gradient (a DDP fault, e.g. summed instead of
+    # averaged gradients, is of the gradient's own size)
     for name, grad in single.items():
-        torch.testing.assert_close(ddp[name], grad, rtol=1e-4, atol=1e-7,
-                                   msg=name)
+        scale = grad.abs().max().item()
+        torch.testing.assert_close(ddp[name], grad, rtol=1e-4,
+                                   atol=max(1e-7, 1e-4 * scale), msg=name)
 
 
 def test_finetec_ddp_step_equals_single_process_double_batch():
