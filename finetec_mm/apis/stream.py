@@ -238,9 +238,9 @@ class StreamRecognizer:
                  allow_partial: bool = False, name: str = 'stream'):
         import torch.nn as nn
 
-        from .inference import resolve_label_map, test_pipeline_of
+        from .inference import model_device, resolve_label_map
         from .model import init_recognizer
-        from .pipeline import graph_joints
+        from .pipeline import build_pipeline, graph_joints, inference_config
         if not fps > 0:
             raise ValueError(f'fps must be > 0, got {fps!r}')
         if int(hop) < 1:
@@ -262,7 +262,6 @@ class StreamRecognizer:
         else:
             model = init_recognizer(config, checkpoint, device,
                                     allow_partial, cfg_options)
-        # the 1-clip pipeline is built from a model whose cfg samples 1 clip
         self.model = model
         self.cfg = model.cfg
         self.num_joints = graph_joints(self.cfg)
@@ -276,12 +275,8 @@ class StreamRecognizer:
         self.img_shape = None if img_shape is None else tuple(img_shape)
         self.name = str(name)
         _, self.names = resolve_label_map(self.cfg, label_map)
-        saved = model.cfg
-        model.cfg = one_clip_config(saved)
-        try:
-            self.pipeline = test_pipeline_of(model)
-        finally:
-            model.cfg = saved
+        self.pipeline = build_pipeline(
+            inference_config(one_clip_config(self.cfg)), model_device(model))
         self.reset()
 
     # ---------------------------------------------------------------- state
@@ -496,23 +491,26 @@ def replay(stream: StreamRecognizer, xyz: np.ndarray,
 
     Returns:
         dict: ``at`` (fraction -> the latest prediction at that point or
-        None), ``predictions`` (all, in order), ``latency`` (seconds per
-        push), ``keep``.
+        None), ``predictions`` (all, in order), per push ``latency``
+        (wall-clock seconds), ``cpu`` (process CPU seconds) and
+        ``predicted`` (bool), ``keep``.
     """
     T = len(xyz)
     keep = np.ones(T, bool) if keep is None else np.asarray(keep, bool)
     fps = stream.fps if fps is None else float(fps)
     stream.reset(start=0.0)
     points = seen_points(T, fractions)
-    at, preds, latency = {}, [], []
+    at, preds, latency, cpu, predicted = {}, [], [], [], []
     person, stream.person = stream.person, 0
     try:
         for t in range(T):
             if keep[t] or t == T - 1:
                 pose = xyz[t] if keep[t] else None
-                tic = time.perf_counter()
+                tic, cpu_tic = time.perf_counter(), time.process_time()
                 pred = stream.push(pose, t / fps)
                 latency.append(time.perf_counter() - tic)
+                cpu.append(time.process_time() - cpu_tic)
+                predicted.append(pred is not None)
                 if pred is not None:
                     preds.append(pred)
                 if on_push is not None:
@@ -522,7 +520,8 @@ def replay(stream: StreamRecognizer, xyz: np.ndarray,
                     at[f] = stream.last_prediction
     finally:
         stream.person = person
-    return dict(at=at, predictions=preds, latency=latency, keep=keep)
+    return dict(at=at, predictions=preds, latency=latency, cpu=cpu,
+                predicted=predicted, keep=keep)
 
 
 def early_recognition(stream: StreamRecognizer, annos: Sequence[dict],

@@ -23,7 +23,6 @@ import os
 import os.path as osp
 import platform
 import sys
-import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
@@ -64,20 +63,16 @@ def machine(device: str) -> dict:
 
 
 def measure(stream, xyz, keep, stats):
-    """Push one sequence; append wall / CPU seconds of every push that
-    predicts."""
-    stream.reset(start=0.0)
-    stream.person = 0  # one person's skeleton, followed by position
-    T = len(xyz)
-    for t in range(T):
-        if not (keep[t] or t == T - 1):
-            continue
-        wall, cpu = time.perf_counter(), time.process_time()
-        pred = stream.push(xyz[t] if keep[t] else None, t / stream.fps)
-        if pred is not None:  # pushes that predict (the cost that counts)
-            stats['wall'].append(time.perf_counter() - wall)
-            stats['cpu'].append(time.process_time() - cpu)
-        stats['pushes'] += 1
+    """Replay one sequence (:func:`~finetec_mm.apis.stream.replay`); append
+    the wall / CPU seconds of every push that predicts."""
+    from finetec_mm.apis.stream import replay
+    out = replay(stream, xyz, keep)
+    for wall, cpu, predicted in zip(out['latency'], out['cpu'],
+                                    out['predicted']):
+        if predicted:  # pushes that predict (the cost that counts)
+            stats['wall'].append(wall)
+            stats['cpu'].append(cpu)
+    stats['pushes'] += len(out['latency'])
 
 
 def main(argv=None):
