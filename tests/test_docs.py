@@ -232,3 +232,27 @@ def test_walkthrough_tests_the_last_epoch_it_trains():
     work_dir = flag_values(train.split(), '--work-dir')[0]
     assert test.split()[2] == f'{work_dir}/epoch_{epochs}.pth'
     assert f'`epoch_{epochs}.pth`' in text
+
+
+def test_streaming_latency_table_is_its_record():
+    """Each row of the latency table in docs/streaming.md is a model of a
+    non-history record of benchmarks/stream_curves.json (threads, wall
+    median, p99, CPU median, to 0.1 ms), and every such record is shown."""
+    import json
+    text = open(osp.join(ROOT, 'docs', 'streaming.md')).read()
+    table = text.split('## Latency')[1].split('\n\n**')[0].replace('**', '')
+    rows = {tuple(m) for m in re.findall(
+        r'^\|[^|]+\| (\d) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$', table,
+        re.M)}
+    records = json.load(open(osp.join(
+        ROOT, 'docs', 'benchmarks', 'stream_curves.json')))['latency']
+    expected = set()
+    for name, rec in records.items():
+        if name.startswith('history'):
+            continue
+        assert rec['other_running_processes'][0] == 0, name  # idle cores
+        for row in rec['models'].values():
+            expected.add((str(rec['machine']['torch_threads']),
+                          f"{row['median_ms']:.1f}", f"{row['p99_ms']:.1f}",
+                          f"{row['cpu_median_ms']:.1f}"))
+    assert rows == expected

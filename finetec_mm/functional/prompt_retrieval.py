@@ -21,11 +21,18 @@ def _raw_errors(q: Tensor, m: Tensor, c: Tensor) -> Tensor:
 def pool_terms(c: Tensor, root_joints: Sequence[int]) -> dict:
     """The query-independent terms of :func:`_normalized_errors` for pool
     clips ``c`` (N, T, V, C) float64."""
+    N, T = c.shape[:2]
     root = c[:, :, list(root_joints)].mean(2)  # (N, T, C)
-    return dict(root=root,
+
+    def by_frame(x):  # (N, T, C) -> (T, N * C), contiguous for ``m @``
+        return x.permute(1, 0, 2).reshape(T, -1).contiguous()
+
+    # laid out once as matrices, so that each query costs matrix products
+    # and no copy of the pool (einsum would permute it on every call)
+    return dict(root=by_frame(root),
                 spread=(c - root[:, :, None]).square().sum((2, 3)),  # (N, T)
-                flat=c.flatten(2), sq=c.square().sum((2, 3)),
-                sum_v=c.sum(2))
+                flat=c.reshape(N, -1).T.contiguous(),  # (T * V * C, N)
+                sq=c.square().sum((2, 3)), sum_v=by_frame(c.sum(2)))
 
 
 def _normalized_errors(qn: Tensor, m: Tensor, c: Tensor,
@@ -39,18 +46,16 @@ def _normalized_errors(qn: Tensor, m: Tensor, c: Tensor,
     qn: normalised query times the mask (B, T, V, C); c: pool (N, T, V, C);
     terms: :func:`pool_terms` of ``c`` if computed before.
     """
-    V = c.shape[2]
+    B, N, V, C = m.shape[0], c.shape[0], c.shape[2], c.shape[3]
     k = m.sum(1)  # (B, )
     kv = (k * V).clamp(min=1)
     t = pool_terms(c, root_joints) if terms is None else terms
-    root, spread = t['root'], t['spread']
-    mu = torch.einsum('bt,ntc->bnc', m, root) / k.clamp(min=1)[:, None, None]
-    s = ((m @ spread.T) / kv[:, None]).sqrt().clamp(min=MIN_SCALE)
-    cross = torch.einsum('btd,ntd->bn', qn.flatten(2), t['flat'])
-    cross = cross - torch.einsum('bnc,bc->bn', mu, qn.sum((1, 2)))
+    mu = (m @ t['root']).view(B, N, C) / k.clamp(min=1)[:, None, None]
+    s = ((m @ t['spread'].T) / kv[:, None]).sqrt().clamp(min=MIN_SCALE)
+    cross = qn.reshape(B, -1) @ t['flat']
+    cross = cross - (mu * qn.sum((1, 2))[:, None]).sum(2)
     c_sq = m @ t['sq'].T
-    c_mu = torch.einsum('bnc,bnc->bn', mu,
-                        torch.einsum('bt,ntc->bnc', m, t['sum_v']))
+    c_mu = (mu * (m @ t['sum_v']).view(B, N, C)).sum(2)
     centred_sq = c_sq - 2 * c_mu + kv[:, None] * mu.square().sum(2)
     return (qn.square().sum((1, 2, 3))[:, None] - 2 * cross / s +
             centred_sq / s.square())

@@ -105,4 +105,7 @@ def test_stream_latency_reports_both_models(tiny_demo_pkl, capsys):
     for row in out['models'].values():
         assert row['predictions'] > 0 and row['median_ms'] > 0
     assert out['machine']['cpu_count'] >= 1
+    # read from /proc/loadavg, this process not counted (-1: unreadable)
+    if osp.isfile('/proc/loadavg'):
+        assert min(out['other_running_processes']) >= 0
     assert 'torch threads' in capsys.readouterr().out

@@ -62,6 +62,18 @@ def machine(device: str) -> dict:
         python_version=platform.python_version())
 
 
+def running_processes() -> int:
+    """Other processes on a core or waiting for one now (Linux
+    ``/proc/loadavg``; -1 where it cannot be read): unlike the load
+    average, which decays over a minute, it shows whether the cores were
+    shared during the measurement."""
+    try:
+        with open('/proc/loadavg') as f:
+            return int(f.read().split()[3].split('/')[0]) - 1
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def measure(stream, xyz, keep, stats):
     """Replay one sequence (:func:`~finetec_mm.apis.stream.replay`); append
     the wall / CPU seconds of every push that predicts."""
@@ -98,7 +110,7 @@ def main(argv=None):
         raise SystemExit(f'error: {err}') from None
     ratio = CORRUPTION_LEVELS.get(args.drop_level, 0.0)
     stats = {k: dict(wall=[], cpu=[], pushes=0) for k in models}
-    load = [os.getloadavg()[0]]
+    load, running = [os.getloadavg()[0]], [running_processes()]
     for i, anno in enumerate(annos):
         xyz = np.concatenate([anno['keypoint'][0],
                               anno['keypoint_score'][0][..., None]], -1)
@@ -109,14 +121,17 @@ def main(argv=None):
                 measure(stream, xyz, keep, dict(wall=[], cpu=[], pushes=0))
             measure(stream, xyz, keep, stats[key])
     load.append(os.getloadavg()[0])
+    running.append(running_processes())
     result = dict(machine=machine(args.device), window=args.window,
                   hop=args.hop, drop_level=args.drop_level,
                   num_samples=len(annos), load_average_1min=load,
+                  other_running_processes=running,
                   models={})
     print(f"machine: {result['machine']['device_name']}, "
           f"{result['machine']['cpu_count']} cores, torch threads "
           f"{result['machine']['torch_threads']}, load average "
-          f'{load[0]:.1f} -> {load[1]:.1f}')
+          f'{load[0]:.1f} -> {load[1]:.1f}, other running processes '
+          f'{running[0]} -> {running[1]}')
     print(f'window {args.window} frames, hop {args.hop}, drops '
           f'{args.drop_level}, {len(annos)} sequences')
     print(f"{'model':<10} {'pushes':>6} {'preds':>6} {'median ms':>10} "
