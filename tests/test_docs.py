@@ -256,3 +256,21 @@ def test_streaming_latency_table_is_its_record():
                           f"{row['median_ms']:.1f}", f"{row['p99_ms']:.1f}",
                           f"{row['cpu_median_ms']:.1f}"))
     assert rows == expected
+
+
+def test_cross_level_table_is_its_record():
+    """The cross-level table of docs/corruption_protocol.md is the record
+    benchmarks/cross_level_demo.json, cell by cell (trained-at row,
+    tested-at column), all nine cells."""
+    import json
+    text = open(osp.join(ROOT, 'docs', 'corruption_protocol.md')).read()
+    table = text.split('| trained at ↓ / tested at → |')[1].split('\n\n')[0]
+    rows = re.findall(r'^\| (minor|moderate|severe) \| (.+) \|$', table,
+                      re.M)
+    shown = {train: [c.strip('* ') for c in cells.split(' | ')]
+             for train, cells in rows}
+    record = json.load(open(osp.join(
+        ROOT, 'docs', 'benchmarks', 'cross_level_demo.json')))['top1']
+    levels = ('minor', 'moderate', 'severe')
+    assert shown == {train: [f'{record[train][t]:.4f}' for t in levels]
+                     for train in levels}
