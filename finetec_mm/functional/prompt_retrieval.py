@@ -20,7 +20,8 @@ def _raw_errors(q: Tensor, m: Tensor, c: Tensor) -> Tensor:
 
 def pool_terms(c: Tensor, root_joints: Sequence[int]) -> dict:
     """The query-independent terms of :func:`_normalized_errors` for pool
-    clips ``c`` (N, T, V, C) float64."""
+    clips ``c`` (N, T, V, C) float64: ``root`` and ``sum_v`` (T, N * C),
+    ``flat`` (T * V * C, N), ``spread`` and ``sq`` (N, T)."""
     N, T = c.shape[:2]
     root = c[:, :, list(root_joints)].mean(2)  # (N, T, C)
 
