@@ -274,3 +274,33 @@ def test_cross_level_table_is_its_record():
     levels = ('minor', 'moderate', 'severe')
     assert shown == {train: [f'{record[train][t]:.4f}' for t in levels]
                      for train in levels}
+
+
+def test_per_seed_figures_of_the_results_page_are_recorded_runs():
+    """Every "seeds 0–N: a / b / …" list on the results page and in the
+    README is, seed by seed and to the digits shown, the top-1 of one run
+    in the page's records (results_identity_path.json, results_demo.json),
+    so a table cannot drift from the runs it reports."""
+    import json
+    runs = {}
+    for name in ('results_identity_path.json', 'results_demo.json'):
+        runs.update(json.load(open(osp.join(
+            ROOT, 'docs', 'benchmarks', name)))['runs'])
+    recorded = set()
+    for seeds in runs.values():
+        for digits in (3, 4):
+            values = [f"{seeds[str(s)]['acc/top1']:.{digits}f}"[1:]
+                      for s in range(len(seeds)) if str(s) in seeds]
+            for n in range(2, len(values) + 1):
+                recorded.add(tuple(values[:n]))
+    shown = []
+    for doc in ('README.md', osp.join('docs', 'results.md')):
+        text = open(osp.join(ROOT, doc)).read()
+        for last, figures in re.findall(
+                r'seeds 0–(\d): ((?:\.\d{3,4} / )+\.\d{3,4})', text):
+            values = tuple(figures.split(' / '))
+            assert len(values) == int(last) + 1, (doc, figures)
+            shown.append((doc, values))
+    assert shown, 'no per-seed list found'
+    stale = [(doc, v) for doc, v in shown if v not in recorded]
+    assert not stale, stale
