@@ -277,20 +277,29 @@ def test_cross_level_table_is_its_record():
 
 
 def test_per_seed_figures_of_the_results_page_are_recorded_runs():
-    """Every "seeds 0–N: a / b / …" list on the results page and in the
-    README is, seed by seed and to the digits shown, the top-1 of one run
-    in the page's records (results_identity_path.json, results_demo.json),
+    """Every "seeds 0–N: a / b / …" or "(N: a / b / …)" list on the
+    results page and in the README is, seed by seed and to the digits shown, the top-1 of one run
+    in the page's records (results_identity_path.json, results_demo.json,
+    results_demo_completion_v2.json),
     so a table cannot drift from the runs it reports."""
     import json
-    runs = {}
-    for name in ('results_identity_path.json', 'results_demo.json'):
-        runs.update(json.load(open(osp.join(
-            ROOT, 'docs', 'benchmarks', name)))['runs'])
+    from decimal import ROUND_HALF_UP, Decimal
+    runs = []  # the files share run names: keep every file's runs
+    for name in ('results_identity_path.json', 'results_demo.json',
+                 'results_demo_completion_v2.json'):
+        runs += json.load(open(osp.join(
+            ROOT, 'docs', 'benchmarks', name)))['runs'].values()
     recorded = set()
-    for seeds in runs.values():
-        for digits in (3, 4):
-            values = [f"{seeds[str(s)]['acc/top1']:.{digits}f}"[1:]
-                      for s in range(len(seeds)) if str(s) in seeds]
+    for seeds in runs:
+        top1 = [seeds[str(s)]['acc/top1'] for s in range(len(seeds))
+                if str(s) in seeds]
+        # 4 digits, or 3: a 4-digit record ending in 5 is shown rounded
+        # half up or as Python's float formatting rounds it
+        for values in ([f'{x:.4f}'[1:] for x in top1],
+                       [f'{x:.3f}'[1:] for x in top1],
+                       [str(Decimal(str(x)).quantize(Decimal('0.001'),
+                                                     ROUND_HALF_UP))[1:]
+                        for x in top1]):
             for n in range(2, len(values) + 1):
                 recorded.add(tuple(values[:n]))
     shown = []
@@ -300,6 +309,11 @@ def test_per_seed_figures_of_the_results_page_are_recorded_runs():
                 r'seeds 0–(\d): ((?:\.\d{3,4} / )+\.\d{3,4})', text):
             values = tuple(figures.split(' / '))
             assert len(values) == int(last) + 1, (doc, figures)
+            shown.append((doc, values))
+        for count, figures in re.findall(  # "(3: a / b / c)", "(3 seeds: …)"
+                r'\((\d)(?: seeds)?: ((?:\.\d{3,4} / )+\.\d{3,4})\)', text):
+            values = tuple(figures.split(' / '))
+            assert len(values) == int(count), (doc, figures)
             shown.append((doc, values))
     assert shown, 'no per-seed list found'
     stale = [(doc, v) for doc, v in shown if v not in recorded]
