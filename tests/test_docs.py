@@ -278,10 +278,11 @@ def test_cross_level_table_is_its_record():
 
 def test_per_seed_figures_of_the_results_page_are_recorded_runs():
     """Every "seeds 0–N: a / b / …" or "(N: a / b / …)" list on the
-    results page and in the README is, seed by seed and to the digits shown, the top-1 of one run
-    in the page's records (results_identity_path.json, results_demo.json,
-    results_demo_completion_v2.json),
-    so a table cannot drift from the runs it reports."""
+    results page and in the README is, seed by seed and to the digits
+    shown, the top-1 of one run in the page's records
+    (results_identity_path.json, results_demo.json,
+    results_demo_completion_v2.json), so a table cannot drift from the
+    runs it reports."""
     import json
     from decimal import ROUND_HALF_UP, Decimal
     runs = []  # the files share run names: keep every file's runs
