@@ -83,11 +83,35 @@ def test_grid_is_in_sync_with_its_generator():
 def test_grid_is_complete():
     names = [osp.basename(p) for p in CONFIGS if '/baselines/' in p]
     # 4 models x 5 datasets, plus ST-GCN on the two FineGym-skeleton V2
-    # files and on Bandai; 7 corruption settings each
-    assert len(names) == 4 * 5 * 7 + 3 * 7
-    assert sum('severe-interp' in n for n in names) == 23
+    # files and on Bandai; 7 corruption settings each; plus ST-GCN on the
+    # demo's 32-epoch schedule, clean and interpolated at the three levels
+    assert len(names) == 4 * 5 * 7 + 3 * 7 + 4
+    assert sum('-32e_' in n for n in names) == 4
+    assert sum('severe-interp' in n for n in names) == 24
     assert sum('_bandai-' in n for n in names) == 7
     assert sum('-v2-' in n and n.startswith('stgcn_') for n in names) == 14
+
+
+LONG = [p for p in CONFIGS if '-32e_' in osp.basename(p)]
+
+
+@pytest.mark.parametrize('path', LONG, ids=lambda p: osp.relpath(p, ROOT))
+def test_long_schedule_config_changes_only_the_schedule(path):
+    """A 32-epoch results config is its 16-epoch twin on a twice as long
+    schedule: same model, data, corruption and loaders; warm-up as long,
+    cosine to zero at the last epoch."""
+    long_cfg = Config.fromfile(path).to_dict()
+    short_cfg = Config.fromfile(path.replace('-32e_', '-16e_')).to_dict()
+    schedule = {'train_cfg', 'param_scheduler', 'max_epochs',
+                'warmup_epochs'}
+    differing = {key for key in set(long_cfg) | set(short_cfg)
+                 if long_cfg.get(key) != short_cfg.get(key)}
+    assert differing <= schedule, differing - schedule
+    assert long_cfg['train_cfg']['max_epochs'] == 32
+    warmup, cosine = long_cfg['param_scheduler']
+    assert warmup == short_cfg['param_scheduler'][0]
+    assert (cosine['begin'], cosine['end'], cosine['T_max']) == (
+        warmup['end'], 32, 32 - warmup['end'])
 
 
 @pytest.mark.parametrize('path', BASELINES,
@@ -150,7 +174,8 @@ FINETEC = [p for p in CONFIGS if '/finetec/' in p or '/ablations/' in p
 
 def test_finetec_grid_is_complete():
     names = [osp.basename(p) for p in FINETEC]
-    assert sum('/finetec/' in p for p in FINETEC) == 8 * 3
+    # 8 datasets x 3 levels, and the demo's levels on the 32-epoch schedule
+    assert sum('/finetec/' in p for p in FINETEC) == 8 * 3 + 3
     # paper-full and the paper's 7 ablations of it on 5 runs (Gym288 x 3
     # levels, demo and Bandai severe); no-marker, linear-fill, with-marker,
     # with-decomposition, with-physics on demo and Bandai severe; base-only

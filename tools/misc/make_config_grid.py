@@ -48,6 +48,10 @@ DATASETS = {
     # Bandai-Namco dataset 2, real motion capture (docs/data_preparation.md)
     'bandai': ('bandai', 'sgd_cosine_demo', '1xb32', 16, 16),
 }
+# dataset -> (schedule piece, epochs) of the longer schedule that the
+# results tables use where the dataset's own leaves under-train (FineTec at
+# every level, and the ST-GCN reference clean and on interpolated frames)
+LONG_SCHEDULES = {'demo': ('sgd_cosine_demo_32e', 32)}
 # Baseline models per dataset where not all of MODELS: the V2 files and Bandai
 # get the ST-GCN reference only.
 BASELINE_MODELS = {'gym99-v2': ('stgcn', ), 'gym288-v2': ('stgcn', ),
@@ -68,9 +72,10 @@ COMPOSE = (
     'default_hooks = protocol.checkpoint_hooks(_base_)\n')
 
 
-def config_name(model, dataset, corruption='clean'):
+def config_name(model, dataset, corruption='clean', epochs=None):
     _, _, feat = MODELS[model]
-    _, _, gpus_batch, clip, epochs = DATASETS[dataset]
+    _, _, gpus_batch, clip, dataset_epochs = DATASETS[dataset]
+    epochs = epochs or dataset_epochs
     arch = model.split('-')[0]
     tag = corruption.replace('_', '-')
     return f'{arch}_{gpus_batch}-{feat}-u{clip}-{epochs}e_{dataset}-{tag}.py'
@@ -183,16 +188,26 @@ def ablation_text(name, changes, relative_to):
         model_override(keys)
 
 
-def finetec_name(dataset, level):
-    _, _, gpus_batch, clip, epochs = DATASETS[dataset]
+def finetec_name(dataset, level, epochs=None):
+    _, _, gpus_batch, clip, dataset_epochs = DATASETS[dataset]
+    epochs = epochs or dataset_epochs
     return f'finetec_{gpus_batch}-u{clip}-{epochs}e_{dataset}-{level}.py'
 
 
+def schedules_of(dataset):
+    """(schedule piece, epochs) pairs of ``dataset``: its own schedule (epochs
+    None: the dataset's) and the long one where it has one."""
+    return [(DATASETS[dataset][1], None)] + (
+        [LONG_SCHEDULES[dataset]] if dataset in LONG_SCHEDULES else [])
+
+
 def finetec_grid():
-    """FineTec for every dataset and level, and its ablations."""
-    for dataset, (data_piece, schedule, *_) in DATASETS.items():
-        for level in LEVELS:
-            yield osp.join('finetec', finetec_name(dataset, level)), (
+    """FineTec for every dataset, level and schedule, and its ablations."""
+    for dataset, (data_piece, *_) in DATASETS.items():
+        for (schedule, epochs), level in [
+                (sched, level) for sched in schedules_of(dataset)
+                for level in LEVELS]:
+            yield osp.join('finetec', finetec_name(dataset, level, epochs)), (
                 '_base_ = [\n'
                 "    '../_base_/models/finetec_stgcn.py',\n"
                 f"    '../_base_/datasets/{data_piece}.py',\n"
@@ -223,23 +238,35 @@ def finetec_grid():
 def baseline_grid():
     """GCN baselines: model x dataset x corruption."""
     for model, (folder, model_piece, _) in MODELS.items():
-        for dataset, (data_piece, schedule, *_) in DATASETS.items():
+        for dataset, (data_piece, *_) in DATASETS.items():
             if model not in BASELINE_MODELS.get(dataset, MODELS):
                 continue
-            clean = config_name(model, dataset)
-            yield osp.join('baselines', folder, clean), (
-                '_base_ = [\n'
-                f"    '../../_base_/models/{model_piece}.py',\n"
-                f"    '../../_base_/datasets/{data_piece}.py',\n"
-                f"    '../../_base_/schedules/{schedule}.py',\n"
-                "    '../../_base_/default_runtime.py'\n"
-                ']\n' + COMPOSE)
-            for corruption in CORRUPTIONS:
-                yield osp.join('baselines', folder,
-                               config_name(model, dataset, corruption)), (
-                    f"_base_ = ['./{clean}',\n"
-                    f"          '../../_base_/corruption/{corruption}.py']\n"
-                    + COMPOSE)
+            yield from _baselines_of(model, folder, model_piece, dataset,
+                                     data_piece)
+
+
+def _baselines_of(model, folder, model_piece, dataset, data_piece):
+    """One model's baselines on one dataset: on its own schedule, clean and
+    at every corruption; on the long schedule (ST-GCN only), clean and on
+    interpolated frames."""
+    for schedule, epochs in schedules_of(dataset):
+        if epochs and model != 'stgcn':
+            continue
+        corruptions = [c for c in CORRUPTIONS if not epochs or 'interp' in c]
+        clean = config_name(model, dataset, epochs=epochs)
+        yield osp.join('baselines', folder, clean), (
+            '_base_ = [\n'
+            f"    '../../_base_/models/{model_piece}.py',\n"
+            f"    '../../_base_/datasets/{data_piece}.py',\n"
+            f"    '../../_base_/schedules/{schedule}.py',\n"
+            "    '../../_base_/default_runtime.py'\n"
+            ']\n' + COMPOSE)
+        for corruption in corruptions:
+            yield osp.join('baselines', folder, config_name(
+                model, dataset, corruption, epochs)), (
+                f"_base_ = ['./{clean}',\n"
+                f"          '../../_base_/corruption/{corruption}.py']\n"
+                + COMPOSE)
 
 
 def main():
