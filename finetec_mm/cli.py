@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 __all__ = ['user_errors', 'report', 'run_main', 'load_config',
-           'check_completion_checkpoints']
+           'check_completion_checkpoints', 'person_choice']
 
 
 def user_errors() -> tuple:
@@ -36,6 +36,18 @@ def run_main(main: Callable[[Optional[Sequence[str]]], Optional[int]],
         return main(argv) or 0
     except user_errors() as err:
         return report(err)
+
+
+def person_choice(text: str):
+    """argparse type of ``--person`` (tools/infer.py, tools/stream.py):
+    ``'auto'`` or an integer >= 0."""
+    import argparse
+    if text == 'auto':
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected 'auto' or a number >= 0, got {text!r}")
+    return int(text)
 
 
 def load_config(path: str):

@@ -29,18 +29,10 @@ if ROOT not in sys.path:  # source checkout on sys.path, also when imported
     sys.path.insert(0, ROOT)
 
 
-def person_choice(text: str):
-    """``auto`` or an integer >= 0."""
-    if text == 'auto':
-        return text
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(
-            f"expected 'auto' or a number >= 0, got {text!r}")
-    return int(text)
-
-
 def parse_args(argv=None):
     from mmengine.config import DictAction
+
+    from finetec_mm import cli
     parser = argparse.ArgumentParser(
         description='Classify skeleton sequences with a trained checkpoint')
     parser.add_argument('config', help='config the checkpoint was trained '
@@ -64,7 +56,7 @@ def parse_args(argv=None):
                         metavar=('H', 'W'),
                         help='image size of inputs that do not state one '
                         "(default: PreNormalize2D's, 1080 x 1920)")
-    parser.add_argument('--person', type=person_choice, default='auto',
+    parser.add_argument('--person', type=cli.person_choice, default='auto',
                         help="pose-estimator output: 'auto' (default) "
                         'follows the largest person by box overlap; N '
                         'takes track id N, or the N-th person of every '

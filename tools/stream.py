@@ -31,18 +31,10 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
-def person_choice(text: str):
-    if text == 'auto':
-        return text
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(
-            f"expected 'auto' or a number >= 0, got {text!r}")
-    return int(text)
-
-
 def parse_args(argv=None):
     from mmengine.config import DictAction
 
+    from finetec_mm import cli
     from finetec_mm.apis.stream import (DEFAULT_FPS, DEFAULT_HOP,
                                         DEFAULT_MIN_OBSERVED,
                                         DEFAULT_SMOOTHING, DEFAULT_WINDOW)
@@ -72,7 +64,7 @@ def parse_args(argv=None):
                         default=DEFAULT_MIN_OBSERVED)
     parser.add_argument('--smoothing', type=float, default=DEFAULT_SMOOTHING)
     parser.add_argument('--topk', type=int, default=3)
-    parser.add_argument('--person', type=person_choice,
+    parser.add_argument('--person', type=cli.person_choice,
                         help="pose-estimator output: 'auto' (default) "
                         'follows the largest person by box overlap, N '
                         'takes track id / candidate N; skeleton files: the '

@@ -109,3 +109,19 @@ def test_stream_latency_reports_both_models(tiny_demo_pkl, capsys):
     if osp.isfile('/proc/loadavg'):
         assert min(out['other_running_processes']) >= 0
     assert 'torch threads' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('path', ['tools/stream.py', 'tools/infer.py'])
+def test_person_option_is_auto_or_a_track_number(path, capsys):
+    """``--person`` of both tools: 'auto' or N >= 0; anything else is one
+    argparse error line that quotes the value."""
+    tool = load_tool(path)
+    args = ['c.py', 'k.pth', 'in.json']
+    assert tool.parse_args(args + ['--person', 'auto']).person == 'auto'
+    assert tool.parse_args(args + ['--person', '3']).person == 3
+    for bad in ('-1', 'first', '2.5'):
+        with pytest.raises(SystemExit):
+            tool.parse_args(args + ['--person', bad])
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.endswith(
+            f"expected 'auto' or a number >= 0, got {bad!r}"), err
