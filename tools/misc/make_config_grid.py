@@ -7,6 +7,9 @@
   one dataset piece, a schedule and the runtime from configs/_base_; each
   corrupted variant inherits it and adds one corruption piece.
 * ``configs/finetec/``: FineTec, dataset × level, composed the same way.
+* Datasets in :data:`LONG_SCHEDULES` (the demo) also get FineTec at every
+  level and the ST-GCN clean and interpolated on a longer schedule (32
+  epochs, ``-32e_`` in the name), for the results tables.
 * ``configs/ablations/``: ``paper-full`` (the paper's full method, which
   the defaults are not: :data:`PAPER_FULL`) and the paper's ablations of it
   (Tables 4, 5, 9 and the fusion comparison), each a FineTec config plus
