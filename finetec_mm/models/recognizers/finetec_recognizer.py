@@ -12,6 +12,7 @@ from mmaction.registry import MODELS
 from finetec_mm.functional.decomposition import (STRONG_DEFAULT,
                                                  WEAK_DEFAULT, decompose,
                                                  perturb_config)
+from finetec_mm.functional.gap_filling import linear_fill
 from finetec_mm.functional.observed_marker import (  # noqa: F401
     mark_restored_frames, marker_channels)
 from finetec_mm.functional.sequence_random import SequenceRandom
@@ -103,6 +104,11 @@ class FineTecRecognizer(BaseRecognizer):
         stream_augment_prob (float): Training-time probability that a clip
             is fed S_dyna or S_stat (equally likely) instead of S_base.
             Defaults to 0.5.
+        linear_channels (bool): Also feed the linear interpolation of
+            S_corrupt's (x, y) as two channels after the score, beside the
+            completion (needs the hosted ``completion``): the GCN sees both
+            fills and its first layer weighs them per channel. Defaults to
+            False.
         observed_channel (bool, optional): Feed the 0/1 observed flag as its
             own channel. ``None`` (default): on when the hosted completion
             marks restored frames (``completion.observed_marker``).
@@ -134,6 +140,7 @@ class FineTecRecognizer(BaseRecognizer):
                      type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
                  stream_augment_prob: float = 0.5,
+                 linear_channels: bool = False,
                  observed_channel: Optional[bool] = None,
                  accel_scale: float = 10.,
                  fusion: Optional[dict] = None,
@@ -162,7 +169,14 @@ class FineTecRecognizer(BaseRecognizer):
         if observed_channel is None:
             observed_channel = self.observed_marker
         self.observed_channel = bool(observed_channel)
-        channels = 3 + int(self.observed_channel) + 2 * bool(accel_head)
+        self.linear_channels = bool(linear_channels)
+        if self.linear_channels and completion is None:
+            raise ValueError('FineTecRecognizer: linear_channels=True needs '
+                             'the hosted completion (completion=dict('
+                             'checkpoint=...)): the linear fill is made from '
+                             'the same S_corrupt')
+        channels = (3 + 2 * self.linear_channels + int(self.observed_channel)
+                    + 2 * bool(accel_head))
         if fusion is not None:
             fusion = dict(fusion, pos_channels=channels - 2 * bool(
                 accel_head), accel_channels=2)
@@ -218,15 +232,22 @@ class FineTecRecognizer(BaseRecognizer):
         With ``completion=dict(observed_marker=True)`` the score channel of
         restored frames is negated (:func:`mark_restored_frames`). The
         decomposition perturbs in training only: at test time S_dyna and
-        S_stat are copies of S_base (the test path is deterministic)."""
+        S_stat are copies of S_base (the test path is deterministic).
+        With ``linear_channels`` the linear fill of S_corrupt's (x, y)
+        follows the score: (…, 2S+3)."""
         if self.completion is None and self.decomposition is None:
             return inputs
         B, nc, M, T, V, _ = inputs.shape
         coords = inputs[..., :2].reshape(-1, T, V, 2)
         scores = inputs[..., 2].reshape(-1, T, V)
+        side = []
         if self.completion is not None:
+            raw = coords
             coords, scores, observed = self.completion.complete_sequences(
                 coords, scores)
+            if self.linear_channels:
+                side.append(linear_fill(raw.float().flatten(2),
+                                        observed).view(raw.shape))
             if self.observed_marker:
                 scores = mark_restored_frames(scores, observed)
         streams = dict(base=coords, dyna=coords, stat=coords)
@@ -235,23 +256,26 @@ class FineTecRecognizer(BaseRecognizer):
             rng = SequenceRandom.from_numpy(B * nc * M, salt=get_rank())
             dyna, stat, _ = decompose(coords, rng=rng, **self.decomposition)
             streams.update(dyna=dyna, stat=stat)
-        out = torch.cat([streams[s] for s in self.streams] + [scores[..., None]],
-                        dim=-1)
+        out = torch.cat([streams[s] for s in self.streams] +
+                        [scores[..., None]] + side, dim=-1)
         return out.reshape(B, nc, M, T, V, -1)
 
     def split_streams(self, inputs: Tensor) -> Tuple[Tuple[Tensor, ...],
                                                      Tensor]:
-        """(N, M, T, V, 2S+1) → S streams of (N, M, T, V, 2) and the score
-        (N, M, T, V, 1)."""
-        expected = 2 * len(self.streams) + 1
+        """(N, M, T, V, 2S+1 (+2)) → S streams of (N, M, T, V, 2) and the
+        score (N, M, T, V, 1) (the linear-fill channels, if any, are left
+        out: :meth:`backbone_input` reads them)."""
+        width = 2 * len(self.streams) + 1
+        expected = width + 2 * self.linear_channels
         if inputs.shape[-1] != expected:
+            linear = ' + linear fill (x, y)' if self.linear_channels else ''
             raise ValueError(
                 f'FineTecRecognizer with streams {self.streams} expects '
-                f'{expected} input channels (x, y per stream + score), got '
-                f'{inputs.shape[-1]}: check DecompositionAugment/the '
-                'pipeline against `streams`.')
-        positions = inputs[..., :-1].split(2, dim=-1)
-        return positions, inputs[..., -1:]
+                f'{expected} input channels (x, y per stream + score'
+                f'{linear}), got {inputs.shape[-1]}: check '
+                'DecompositionAugment/the pipeline against `streams`.')
+        positions = inputs[..., :width - 1].split(2, dim=-1)
+        return positions, inputs[..., width - 1:width]
 
     def select_stream(self, positions: Tuple[Tensor, ...]) -> Tensor:
         """The position stream the GCN sees, (N, M, T, V, 2): S_base at test
@@ -277,15 +301,18 @@ class FineTecRecognizer(BaseRecognizer):
         return stacked.gather(0, index)[0]
 
     def backbone_input(self, inputs: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
-        """(N, M, T, V, 2S+1) → backbone input (N, M, T, V, C) and L_Ac (or
-        None without physics). Channels: x, y, score of the selected stream
-        (S_base at test time), then the observed flag, then a, then the
-        fusion's output (each only when configured)."""
+        """(N, M, T, V, 2S+1 (+2)) → backbone input (N, M, T, V, C) and L_Ac
+        (or None without physics). Channels: x, y, score of the selected
+        stream (S_base at test time), then the linear fill's x, y, then the
+        observed flag, then a, then the fusion's output (each only when
+        configured)."""
         N, M, T, V, _ = inputs.shape
         positions, marked = self.split_streams(inputs)
         pos = self.select_stream(positions)
         score_obs = marker_channels(marked[..., 0])  # (N, M, T, V, 2)
         channels = [pos, score_obs[..., :1]]
+        if self.linear_channels:
+            channels.append(inputs[..., -2:])
         if self.observed_channel:
             channels.append(score_obs[..., 1:])
         accel, loss_accel = None, None
@@ -297,7 +324,9 @@ class FineTecRecognizer(BaseRecognizer):
                 accel = accel.detach()
             channels.append(accel)
         if self.fusion is not None:
-            identity = torch.cat(channels[:2 + self.observed_channel], -1)
+            identity = torch.cat(
+                channels[:2 + self.linear_channels + self.observed_channel],
+                -1)
             extra = self.fusion(
                 identity.reshape(N * M, T, V, -1),
                 None if accel is None else accel.reshape(N * M, T, V, 2))

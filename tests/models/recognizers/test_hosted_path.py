@@ -74,3 +74,42 @@ def test_pipeline_and_hosted_paths_give_identical_inputs(
     for x, y in zip(a, b):
         torch.testing.assert_close(x.pred_scores.item, y.pred_scores.item,
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_linear_channels_are_the_interpolated_baselines_input(tiny_demo_pkl):
+    """``linear_channels=True`` appends exactly the (x, y) that the
+    interpolated ST-GCN reads (its pipeline's ``GapFill(method='linear')``
+    on the same corrupted clips), and leaves the identity channels (the
+    completed S_base and its score) as they are without it."""
+    def load(config, **model):
+        cfg = Config.fromfile(config)
+        cfg.test_dataloader.dataset.ann_file = tiny_demo_pkl
+        cfg.model.update(model)
+        init_default_scope('mmaction')
+        data = DATASETS.build(cfg.test_dataloader.dataset)
+        return cfg, pseudo_collate([data[i] for i in range(4)])
+
+    cfg, batch = load('configs/finetec/finetec_1xb32-u16-16e_demo-severe.py',
+                      linear_channels=True)
+    _, interp = load('configs/baselines/stgcn/'
+                     'stgcn_1xb32-joint-u16-16e_demo-severe-interp.py')
+    model = MODELS.build(cfg.model).eval()
+    raw = torch.stack(batch['inputs'])
+    made = model.hosted_inputs(raw)
+    assert made.shape[-1] == 5
+    linear = torch.stack(interp['inputs'])
+    observed = (raw[..., 2] > 0).any(-1)
+    assert observed.any() and not observed.all()
+    torch.testing.assert_close(made[..., 3:], linear[..., :2], rtol=0,
+                               atol=1e-5)
+    # observed frames: the linear fill is S_corrupt itself
+    torch.testing.assert_close(made[..., 3:][observed],
+                               raw[..., :2][observed], rtol=0, atol=0)
+    model.linear_channels = False
+    torch.testing.assert_close(made[..., :3], model.hosted_inputs(raw),
+                               rtol=0, atol=0)
+    # and the GCN reads x, y, score, then the two linear channels
+    model.linear_channels = True
+    fed, _ = model.backbone_input(made[:, 0])
+    assert fed.shape[-1] == 5
+    torch.testing.assert_close(fed, made[:, 0], rtol=0, atol=0)
