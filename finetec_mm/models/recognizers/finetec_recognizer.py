@@ -6,6 +6,7 @@ import torch
 from torch import Tensor
 
 from mmengine.dist import get_rank
+from mmengine.structures import LabelData
 
 from mmaction.models.recognizers.base import BaseRecognizer
 from mmaction.registry import MODELS
@@ -76,8 +77,9 @@ class FineTecRecognizer(BaseRecognizer):
                             S_dyna or S_stat (decomposition-guided
                             augmentation, per clip)          (N, M, T, V, 2)
         [s, o] = marker_channels(score)   unsigned score, observed 0/1
+        L = linear fill of S_corrupt      (with linear_channels) (…, 2)
         a = accel_scale · accel_head(S)['accel']             (N, M, T, V, 2)
-        x = [S, s, (o), (a), (fusion(...))]   channel concat (N, M, T, V, C)
+        x = [S, s, (L), (o), (a), (fusion(...))]  concat     (N, M, T, V, C)
         feats = backbone(x)         any MMAction2 GCN (STGCN, AAGCN, ...)
         scores = cls_head(feats)    averaged over clips at test time
         loss = CE + loss_accel_weight · L_Ac
@@ -104,6 +106,13 @@ class FineTecRecognizer(BaseRecognizer):
         stream_augment_prob (float): Training-time probability that a clip
             is fed S_dyna or S_stat (equally likely) instead of S_base.
             Defaults to 0.5.
+        linear_stream (bool): Two-fill late fusion: a second GCN and head
+            (same configs, own weights) read the linear interpolation of
+            S_corrupt, (x, y, score) exactly as the interpolated ST-GCN
+            does, and the test scores are the mean of the two streams'
+            clip-averaged class scores; training adds the second stream's
+            CE (``loss_cls_linear``). Needs the hosted ``completion``.
+            Defaults to False.
         linear_channels (bool): Also feed the linear interpolation of
             S_corrupt's (x, y) as two channels after the score, beside the
             completion (needs the hosted ``completion``): the GCN sees both
@@ -140,6 +149,7 @@ class FineTecRecognizer(BaseRecognizer):
                      type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
                  stream_augment_prob: float = 0.5,
+                 linear_stream: bool = False,
                  linear_channels: bool = False,
                  observed_channel: Optional[bool] = None,
                  accel_scale: float = 10.,
@@ -170,11 +180,13 @@ class FineTecRecognizer(BaseRecognizer):
             observed_channel = self.observed_marker
         self.observed_channel = bool(observed_channel)
         self.linear_channels = bool(linear_channels)
-        if self.linear_channels and completion is None:
-            raise ValueError('FineTecRecognizer: linear_channels=True needs '
-                             'the hosted completion (completion=dict('
-                             'checkpoint=...)): the linear fill is made from '
-                             'the same S_corrupt')
+        self.linear_stream = bool(linear_stream)
+        for key in ('linear_stream', 'linear_channels'):
+            if getattr(self, key) and completion is None:
+                raise ValueError(
+                    f'FineTecRecognizer: {key}=True needs the hosted '
+                    'completion (completion=dict(checkpoint=...)): the '
+                    'linear fill is made from the same S_corrupt')
         channels = (3 + 2 * self.linear_channels + int(self.observed_channel)
                     + 2 * bool(accel_head))
         if fusion is not None:
@@ -191,6 +203,10 @@ class FineTecRecognizer(BaseRecognizer):
         self.stream_augment_prob = float(stream_augment_prob)
         self.accel_scale = float(accel_scale)
         self.fusion = MODELS.build(fusion) if fusion else None
+        self.linear_backbone = self.linear_head = None
+        if self.linear_stream:
+            self.linear_backbone = MODELS.build(dict(backbone, in_channels=3))
+            self.linear_head = MODELS.build(cls_head)
         self.accel_head = MODELS.build(accel_head) if accel_head else None
         self.loss_accel_weight = loss_accel_weight
         self.detach_accel = bool(detach_accel)
@@ -245,7 +261,7 @@ class FineTecRecognizer(BaseRecognizer):
             raw = coords
             coords, scores, observed = self.completion.complete_sequences(
                 coords, scores)
-            if self.linear_channels:
+            if self.carries_linear:
                 side.append(linear_fill(raw.float().flatten(2),
                                         observed).view(raw.shape))
             if self.observed_marker:
@@ -260,15 +276,20 @@ class FineTecRecognizer(BaseRecognizer):
                         [scores[..., None]] + side, dim=-1)
         return out.reshape(B, nc, M, T, V, -1)
 
+    @property
+    def carries_linear(self) -> bool:
+        """Whether :meth:`hosted_inputs` appends the linear fill's (x, y)."""
+        return self.linear_channels or self.linear_stream
+
     def split_streams(self, inputs: Tensor) -> Tuple[Tuple[Tensor, ...],
                                                      Tensor]:
         """(N, M, T, V, 2S+1 (+2)) → S streams of (N, M, T, V, 2) and the
         score (N, M, T, V, 1) (the linear-fill channels, if any, are left
         out: :meth:`backbone_input` reads them)."""
         width = 2 * len(self.streams) + 1
-        expected = width + 2 * self.linear_channels
+        expected = width + 2 * self.carries_linear
         if inputs.shape[-1] != expected:
-            linear = ' + linear fill (x, y)' if self.linear_channels else ''
+            linear = ' + linear fill (x, y)' if self.carries_linear else ''
             raise ValueError(
                 f'FineTecRecognizer with streams {self.streams} expects '
                 f'{expected} input channels (x, y per stream + score'
@@ -333,6 +354,13 @@ class FineTecRecognizer(BaseRecognizer):
             channels.append(extra.reshape(N, M, T, V, -1))
         return torch.cat(channels, dim=-1), loss_accel
 
+    def linear_stream_input(self, inputs: Tensor) -> Tensor:
+        """(N, M, T, V, 2S+3) → the linear stream's (N, M, T, V, 3): the
+        linear fill's (x, y) and the unsigned score, the interpolated
+        ST-GCN's input."""
+        _, marked = self.split_streams(inputs)
+        return torch.cat([inputs[..., -2:], marked.abs()], dim=-1)
+
     def extract_feat(self,
                      inputs: Tensor,
                      stage: str = 'backbone',
@@ -340,33 +368,59 @@ class FineTecRecognizer(BaseRecognizer):
                      **kwargs) -> Tuple:
         """Features of (B, num_clips, M, T, V, 2S+1) inputs (or (…, 3) with
         hosted completion/decomposition); in training the second element
-        carries ``loss_aux = dict(loss_accel=...)``."""
+        carries ``loss_aux = dict(loss_accel=...)``, and with
+        ``linear_stream`` it carries the linear stream's features
+        (``linear_feats``, class scores at ``stage='head'``)."""
         inputs = self.hosted_inputs(inputs, data_samples)
         B, nc = inputs.shape[:2]
-        x, loss_accel = self.backbone_input(
-            inputs.reshape((B * nc, ) + inputs.shape[2:]))
+        inputs = inputs.reshape((B * nc, ) + inputs.shape[2:])
+        x, loss_accel = self.backbone_input(inputs)
         feats = self.backbone(x)
         kwargs_out: Dict = dict()
         if loss_accel is not None and self.training:
             kwargs_out['loss_aux'] = dict(
                 loss_accel=self.loss_accel_weight * loss_accel)
+        if self.linear_stream:
+            kwargs_out['linear_feats'] = self.linear_backbone(
+                self.linear_stream_input(inputs))
         if stage == 'head' and self.with_cls_head:
             feats = self.cls_head(feats)
+            if self.linear_stream:
+                kwargs_out['linear_feats'] = self.linear_head(
+                    kwargs_out['linear_feats'])
         return feats, kwargs_out
 
     def loss(self, inputs: Tensor, data_samples, **kwargs) -> dict:
-        """CE + λ·L_Ac (the paper's total loss).
+        """CE + λ·L_Ac (the paper's total loss), plus the linear stream's
+        CE (``loss_cls_linear``) with ``linear_stream``.
 
         ``inputs`` (B, nc, M, T, V, C): with ``nc > 1`` clips per sample
         every clip is a training example with its sample's label (the
         backbone sees B·nc clips, sample-major)."""
         feats, extra = self.extract_feat(inputs, data_samples=data_samples)
-        losses = self.cls_head.loss(feats,
-                                    per_clip_samples(inputs, data_samples))
+        samples = per_clip_samples(inputs, data_samples)
+        losses = self.cls_head.loss(feats, samples)
         losses.update(extra.get('loss_aux', {}))
+        if self.linear_stream:
+            linear = self.linear_head.loss(extra['linear_feats'], samples)
+            losses.update({f'{key}_linear': value
+                           for key, value in linear.items()})
         return losses
 
     def predict(self, inputs: Tensor, data_samples, **kwargs):
-        """Class scores averaged over the clips of each sample."""
-        feats, _ = self.extract_feat(inputs, data_samples=data_samples)
-        return self.cls_head.predict(feats, data_samples)
+        """Class scores averaged over the clips of each sample; with
+        ``linear_stream`` the mean of the two streams' clip-averaged
+        scores (each head's ``average_clips``, 'prob' for ``GCNHead``)."""
+        feats, extra = self.extract_feat(inputs, data_samples=data_samples)
+        if not self.linear_stream:
+            return self.cls_head.predict(feats, data_samples)
+        num_clips = feats.shape[0] // len(data_samples)
+        fused = 0.5 * (
+            self.cls_head.average_clip(self.cls_head(feats), num_clips) +
+            self.linear_head.average_clip(
+                self.linear_head(extra['linear_feats']), num_clips))
+        for sample, score in zip(data_samples, fused):
+            sample.pred_scores = LabelData(item=score)
+            sample.pred_labels = LabelData(
+                item=score.argmax(dim=-1, keepdim=True))
+        return data_samples
