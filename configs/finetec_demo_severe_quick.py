@@ -4,12 +4,13 @@
 # synthetic demo data at severe corruption (75 % of each 16-frame clip
 # missing), completion network from checkpoints/icl_demo-a35cca84.pth, the
 # protocol's 10 sequence-consistent test clips on the demo `test` split --
-# on a budget that lets a fresh 2-core machine run the whole demo, install
-# included, in under 10 minutes:
+# on a short budget (the model is the defaults, two-fill: two GCNs, so
+# training takes about twice as long as the one-stream figures below
+# suggest; docs/results.md has the two-fill figures of the 32-epoch config):
 # - 10 epochs of batch 16 (900 iterations) instead of 16 epochs of batch 32
 #   (720 iterations): 5/8 of the compute. Test top-1 at seed 0 (one
-#   thread; measured with the previous completion network icl_demo-64b59ccf
-#   and no observed marker, not re-measured since): 0.233 (seeds 1, 2: 0.252, 0.223), against 0.3125 for the
+#   thread, one stream; measured with the previous completion network
+#   icl_demo-64b59ccf and no observed marker, not re-measured since): 0.233 (seeds 1, 2: 0.252, 0.223), against 0.3125 for the
 #   16-epoch config; batch 16 for 6 / 8 / 12 epochs gave 0.194 / 0.215 /
 #   0.248, batch 32 for 6 / 10 epochs 0.156 / 0.204 (more updates per
 #   sample help this short), batch 16 at lr 0.2 for 8 epochs 0.190;

@@ -1,6 +1,7 @@
-# Completion alone: the plain GCN on the completed S_base (no decomposition, no physics, no observed channel), the reference FineTec must not fall below; the defaults now, stated explicitly so that it stays the reference.
+# Completion alone: one GCN on the completed S_base (FineTec's completion stream without the linear stream; no decomposition, no physics, no observed channel), the reference FineTec must not fall below; the defaults until 2026-12-05.
 _base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-moderate.py']
 model = dict(
+    linear_stream=False,
     decomposition=None,
     streams=('base', ),
     accel_head=None,

@@ -5,6 +5,7 @@ from finetec_mm.engine import protocol  # noqa: E402
 train_dataloader, val_dataloader, test_dataloader = protocol.compose_loaders(
     _base_, corruption=corruption)
 model = dict(
+    linear_stream=False,
     completion=None,
     decomposition=dict(_delete_=True, regions='coco'),
     streams=('base', 'dyna', 'stat'),

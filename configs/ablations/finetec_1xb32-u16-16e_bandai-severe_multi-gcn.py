@@ -1,6 +1,7 @@
 # Multi-GCN: six parallel GCNs (S and a streams), late fusion.
 _base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-severe.py']
 model = dict(
+    linear_stream=False,
     completion=dict(observed_marker=True),
     decomposition=dict(_delete_=True, regions='coco'),
     streams=('base', 'dyna', 'stat'),

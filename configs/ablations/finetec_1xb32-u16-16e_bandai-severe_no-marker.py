@@ -1,6 +1,7 @@
 # The full method without the observed channel (restored frames keep their interpolated score).
 _base_ = ['../finetec/finetec_1xb32-u16-16e_bandai-severe.py']
 model = dict(
+    linear_stream=False,
     completion=dict(observed_marker=False),
     decomposition=dict(_delete_=True, regions='coco'),
     streams=('base', 'dyna', 'stat'),

@@ -1,6 +1,7 @@
 # Multi-GCN: six parallel GCNs (S and a streams), late fusion.
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-moderate.py']
 model = dict(
+    linear_stream=False,
     completion=dict(observed_marker=True),
     decomposition=dict(_delete_=True, regions='coco'),
     streams=('base', 'dyna', 'stat'),

@@ -1,6 +1,7 @@
 # Table 4: the full method without spatial decomposition (S_base only).
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-severe.py']
 model = dict(
+    linear_stream=False,
     completion=dict(observed_marker=True),
     decomposition=None,
     streams=('base', ),

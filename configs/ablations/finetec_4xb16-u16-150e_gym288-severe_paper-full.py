@@ -1,6 +1,7 @@
 # The paper's full method: observed channel, decomposition-guided augmentation and Lagrangian acceleration channels.
 _base_ = ['../finetec/finetec_4xb16-u16-150e_gym288-severe.py']
 model = dict(
+    linear_stream=False,
     completion=dict(observed_marker=True),
     decomposition=dict(_delete_=True, regions='coco'),
     streams=('base', 'dyna', 'stat'),

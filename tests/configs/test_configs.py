@@ -214,6 +214,10 @@ def test_finetec_config_resolves_to_what_its_name_says(path):
         ablation, ('base', 'dyna', 'stat') if on['decomposition']
         else ('base', ))
     assert (cfg.model.accel_head is not None) == on['physics']
+    # two-fill (a second GCN on the linear fill) is the defaults; the
+    # ablations, base-only and the with-X configs measure one stream
+    assert cfg.model.get('linear_stream', False) == (
+        '/ablations/' not in path and not paper)
     if 'mlp-fusion' in name:
         assert cfg.model.fusion.type == 'MLPFusion'
     else:  # the identity path alone: no extra fusion channels

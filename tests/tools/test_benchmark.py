@@ -149,3 +149,22 @@ def test_compile_comparison_is_compiled_over_eager_of_the_same_run():
     from benchmarking.common import RATIOS
     assert RATIOS['compile_train_step_ratio'] == ('train_step_s_compiled',
                                                   'train_step_s')
+
+
+def test_two_fill_flops_count_both_gcns(tmp_path):
+    """The defaults hold two GCNs of the baseline's architecture (one on the
+    completed frames, one on the linear fill) and the completion network:
+    their FLOPs are twice the baseline's plus the completion's (the traced
+    forward alone drops the linear stream, which counted one GCN)."""
+    out = tmp_path / 'bench.json'
+    proc = run_tool('tools/analysis/benchmark.py', '--device', 'cpu',
+                    '--quick', '--batch-size', str(BATCH), '--num-classes',
+                    str(NUM_CLASSES), '--pipeline-samples', '8', '--config',
+                    'configs/finetec_demo_severe.py', '--baseline-config',
+                    'configs/stgcn_demo_severe_interp.py', '--json', str(out),
+                    timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    r = json.load(open(out))
+    assert r['flops_linear_stream'] == pytest.approx(r['flops_baseline'])
+    assert r['flops_finetec'] == pytest.approx(
+        2 * r['flops_baseline'] + r['flops_completion'])

@@ -9,10 +9,10 @@
 
 It reads the metrics that ``tools/test.py`` logged (the newest
 ``<timestamp>/<timestamp>.json`` under the test work dir) and, for scale, the
-top-1 of FineTec and of the interpolated ST-GCN from the severe-corruption
-table of docs/results.md (read from the file on every run, so a re-measured
-table shows up here). Standard library only: it starts in a fraction of a
-second.
+top-1 of FineTec and of the interpolated ST-GCN from the first
+severe-corruption table of docs/results.md (read from the file on every
+run, so a re-measured table shows up here). Standard library only: it
+starts in a fraction of a second.
 """
 import argparse
 import glob
@@ -129,7 +129,8 @@ def summary(args):
     if source.startswith(ROOT + osp.sep):
         source = osp.relpath(source, ROOT)
     lines.append(f'For scale, top-1 at severe corruption in {source} '
-                 '(16-epoch configs, same data and test protocol):')
+                 '(its first table: same data and test protocol, the longer '
+                 'schedule of the table\'s configs):')
     for method in REFERENCE_ROWS:
         if method in rows:
             top1, seeds = rows[method]

@@ -6,12 +6,13 @@ linear stream (``linear_backbone`` / ``linear_head``, reading the linear
 fill, exactly what the interpolated ST-GCN reads). Training the config
 trains both at once; this tool builds the same model from two checkpoints
 trained separately, the way multi-stream skeleton results are usually
-made: a FineTec checkpoint (completion stream) and an interpolated ST-GCN
-checkpoint of the same backbone and level (linear stream)::
+made: a checkpoint of the completion stream alone (the ``base-only``
+ablation configs, or ``--cfg-options model.linear_stream=False``) and an
+interpolated ST-GCN checkpoint of the same backbone and level (linear
+stream); the FineTec configs are two-fill by default and test the result::
 
-    python tools/misc/join_streams.py FINETEC.pth STGCN_INTERP.pth OUT.pth
-    python tools/test.py configs/finetec/...py OUT.pth \\
-        --cfg-options model.linear_stream=True
+    python tools/misc/join_streams.py BASE_ONLY.pth STGCN_INTERP.pth OUT.pth
+    python tools/test.py configs/finetec/...py OUT.pth
 
 The output holds only weights (no optimizer state) and loads strictly.
 """

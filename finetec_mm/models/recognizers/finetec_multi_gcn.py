@@ -33,6 +33,9 @@ class FineTecMultiGCN(FineTecRecognizer):
             :class:`FineTecRecognizer`.
         stream_augment_prob: must be None or 0 (every stream has its own
             GCN, none is substituted).
+        linear_stream (bool): must be False (no linear-fill stream);
+            accepted so that a config built on the two-fill defaults
+            switches it off by key.
         accel_scale (float): factor on the acceleration streams. Defaults
             to 1 (each GCN's data BatchNorm standardises its input).
         loss_accel_weight (float): λ. Defaults to 1.
@@ -47,6 +50,7 @@ class FineTecMultiGCN(FineTecRecognizer):
                  accel_head: dict = dict(type='LagrangianAccelHead'),
                  streams: Sequence[str] = STREAMS,
                  stream_augment_prob: Optional[float] = None,
+                 linear_stream: bool = False,
                  accel_scale: float = 1.,
                  loss_accel_weight: float = 1.,
                  completion: Optional[dict] = None,
@@ -59,6 +63,9 @@ class FineTecMultiGCN(FineTecRecognizer):
                 'FineTecMultiGCN reads every stream with its own GCN: '
                 'stream_augment_prob must be None or 0, got '
                 f'{stream_augment_prob}')
+        if linear_stream:
+            raise ValueError('FineTecMultiGCN has no linear-fill stream: '
+                             'set linear_stream=False')
         if accel_head is None:
             raise ValueError('FineTecMultiGCN needs an accel_head: half of '
                              'its streams are accelerations')

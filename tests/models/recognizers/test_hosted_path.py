@@ -90,7 +90,7 @@ def test_linear_channels_are_the_interpolated_baselines_input(tiny_demo_pkl):
         return cfg, pseudo_collate([data[i] for i in range(4)])
 
     cfg, batch = load('configs/finetec/finetec_1xb32-u16-16e_demo-severe.py',
-                      linear_channels=True)
+                      linear_channels=True, linear_stream=False)
     _, interp = load('configs/baselines/stgcn/'
                      'stgcn_1xb32-joint-u16-16e_demo-severe-interp.py')
     model = MODELS.build(cfg.model).eval()

@@ -34,11 +34,14 @@ def load(config, pkl, seed, **model):
 
 @pytest.fixture(scope='module')
 def streams(tiny_demo_pkl, tmp_path_factory):
-    """FineTec, the interpolated ST-GCN, and the two-fill model built from
-    their checkpoints by tools/misc/join_streams.py."""
-    finetec, raw, samples = load(FINETEC, tiny_demo_pkl, 0)
+    """FineTec's completion stream alone, the interpolated ST-GCN, and the
+    two-fill model (the config's defaults) built from their checkpoints by
+    tools/misc/join_streams.py."""
+    finetec, raw, samples = load(FINETEC, tiny_demo_pkl, 0,
+                                 linear_stream=False)
     interp, linear, _ = load(INTERP, tiny_demo_pkl, 1)
-    two_fill, _, _ = load(FINETEC, tiny_demo_pkl, 2, linear_stream=True)
+    two_fill, _, _ = load(FINETEC, tiny_demo_pkl, 2)  # the defaults
+    assert two_fill.linear_stream and not finetec.linear_stream
     folder = tmp_path_factory.mktemp('join')
     for name, net in (('finetec', finetec), ('interp', interp)):
         torch.save(dict(state_dict=net.state_dict()), folder / f'{name}.pth')

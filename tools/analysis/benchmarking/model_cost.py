@@ -55,12 +55,14 @@ def count_flops(module, inputs):
 
 def hosted_flops(run, args, gen, result, unsupported, errors):
     """FLOPs of a recognizer with hosted completion: the recognizer part is
-    counted on 7-channel inputs (the pipelined model's architecture), the
-    completion network on its own (its forward depends on the data);
-    decomposition is element-wise (not counted)."""
+    counted on the inputs the completion would hand it (2·streams + 1
+    channels, + 2 for the linear fill of a two-fill model), the completion
+    network and a two-fill model's linear-stream GCN on their own;
+    decomposition and the linear fill are element-wise (not counted)."""
     model = run['model']
     x = make_inputs(1, 1, args.num_person, args.clip_len,
-                    2 * len(model.streams) + 1, args.device, 0.0, gen)
+                    2 * len(model.streams) + 1 + 2 * model.carries_linear,
+                    args.device, 0.0, gen)
     decomposition, completion = model.decomposition, model.completion
     model.decomposition = model.completion = None
     try:
@@ -79,6 +81,18 @@ def hosted_flops(run, args, gen, result, unsupported, errors):
         unsupported['completion'] = c_ops
         if c_err:
             errors['completion'] = c_err
+    if getattr(model, 'linear_stream', False):
+        # the traced forward returns the completion stream's features, so
+        # the tracer drops the linear stream: count its GCN on its own input
+        x = make_inputs(1, 1, args.num_person, args.clip_len, 3,
+                        args.device, 0.0, gen)
+        linear, l_ops, l_err = count_flops(model.linear_backbone,
+                                           (x.flatten(0, 1), ))
+        result['flops_linear_stream'] = linear
+        unsupported['linear_stream'] = l_ops
+        if l_err:
+            errors['linear_stream'] = l_err
+        extra = None if linear is None or extra is None else extra + linear
     total = None if base is None or extra is None else base + extra
     return total, ops, err
 
