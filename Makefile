@@ -1,7 +1,8 @@
 # make demo : set up .venv, generate the synthetic demo data, train and test
 #             the demo config, print top-1 / top-5 / mean-class accuracy
-#             beside the figures of docs/results.md (under 10 minutes on a
-#             fresh 2-core machine, install included; see the README).
+#             beside the figures of docs/results.md (about 20 minutes on a
+#             fresh, shared 2-core machine, install included: two GCNs;
+#             see the README).
 # make test : set up .venv and run the test suite.
 # make results : rerun every row of the results tables at this commit
 #             (tools/analysis/results_runs.txt; resumable, one torch thread;
