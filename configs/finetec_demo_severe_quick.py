@@ -5,8 +5,9 @@
 # missing), completion network from checkpoints/icl_demo-a35cca84.pth, the
 # protocol's 10 sequence-consistent test clips on the demo `test` split --
 # on a short budget (the model is the defaults, two-fill: two GCNs, so
-# training takes about twice as long as the one-stream figures below
-# suggest; docs/results.md has the two-fill figures of the 32-epoch config):
+# training takes about twice as long as one stream's, 16 minutes on a
+# shared 2-core machine; the top-1 figures below were one stream's, and
+# docs/results.md has the two-fill figures of the 32-epoch config):
 # - 10 epochs of batch 16 (900 iterations) instead of 16 epochs of batch 32
 #   (720 iterations): 5/8 of the compute. Test top-1 at seed 0 (one
 #   thread, one stream; measured with the previous completion network

@@ -129,8 +129,8 @@ def summary(args):
     if source.startswith(ROOT + osp.sep):
         source = osp.relpath(source, ROOT)
     lines.append(f'For scale, top-1 at severe corruption in {source} '
-                 '(its first table: same data and test protocol, the longer '
-                 'schedule of the table\'s configs):')
+                 '(its first table: same data and test protocol, trained '
+                 'longer):')
     for method in REFERENCE_ROWS:
         if method in rows:
             top1, seeds = rows[method]

@@ -81,7 +81,7 @@ def hosted_flops(run, args, gen, result, unsupported, errors):
         unsupported['completion'] = c_ops
         if c_err:
             errors['completion'] = c_err
-    if getattr(model, 'linear_stream', False):
+    if model.linear_stream:
         # the traced forward returns the completion stream's features, so
         # the tracer drops the linear stream: count its GCN on its own input
         x = make_inputs(1, 1, args.num_person, args.clip_len, 3,
